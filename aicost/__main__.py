@@ -1,0 +1,5 @@
+"""`python -m aicost`."""
+
+from aicost.cli import main
+
+main()

@@ -1,0 +1,146 @@
+"""Option types shared by every command, the error-translating command group, and output helpers."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, ParamSpec
+
+import typer
+
+from aicost.errors import AicostError, ExitCode, UsageError
+from aicost.render import Messages
+
+P = ParamSpec("P")
+
+
+class OutputFormat(StrEnum):
+    """Output formats."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+    markdown = "markdown"
+
+
+class OnErrorMode(StrEnum):
+    """What to do with malformed rows."""
+
+    fail = "fail"
+    skip = "skip"
+
+
+Logs = Annotated[
+    list[str],
+    typer.Argument(
+        help="Log files, globs, folders (searched recursively), or - for JSONL on stdin.", show_default=False
+    ),
+]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    str | None, typer.Option("--output", "-o", help="Write to FILE (atomically); - is stdout.", metavar="FILE")
+]
+PricingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--pricing",
+        help="Price-table folder (default: $AICOST_PRICING, your updated tables, then the bundled ones).",
+        metavar="DIR",
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only the result and errors; no warnings.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) if any usage cannot be priced.")]
+OnErrorOpt = Annotated[
+    OnErrorMode,
+    typer.Option(
+        "--on-error", help="fail: stop at the first malformed row (file and line); skip: exclude and count them."
+    ),
+]
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        "-b",
+        help="Break down by: provider, model, "
+        "service_tier, hour, day, week, month, quarter, year, or any "
+        "tag column. Comma-separated or repeated.",
+        metavar="DIMS",
+    ),
+]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="Only calls at or after this date/datetime.", metavar="DATE")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", help="Only calls before this date/datetime (exclusive).", metavar="DATE")
+]
+TzOpt = Annotated[str, typer.Option("--tz", help="Time zone for day/week/month buckets and naive dates.")]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Use a column under another name: canonical=source, e.g. input_tokens=prompt_tokens.",
+        metavar="CANONICAL=SOURCE",
+    ),
+]
+
+
+def split_dims(values: list[str] | None) -> list[str]:
+    """`--by a,b --by c` → [a, b, c]."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def parse_mapping(values: list[str] | None) -> dict[str, str]:
+    """`--map input_tokens=prompt_tokens` → {"input_tokens": "prompt_tokens"}."""
+    mapping: dict[str, str] = {}
+    for value in values or []:
+        canonical, sep, source = value.partition("=")
+        if not sep or not canonical.strip() or not source.strip():
+            raise UsageError(f"--map {value!r}: expected canonical=source, e.g. input_tokens=prompt_tokens")
+        mapping[canonical.strip()] = source.strip()
+    return mapping
+
+
+def debug_enabled() -> bool:
+    """--debug anywhere on the command line, or AICOST_DEBUG=1."""
+    return "--debug" in sys.argv or os.environ.get("AICOST_DEBUG", "") not in ("", "0")
+
+
+def handled(command: Callable[P, None]) -> Callable[P, None]:
+    """Translate aicost errors into one line on stderr and their exit code, once, at the edge."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except AicostError as exc:
+            if debug_enabled():
+                traceback.print_exc()
+            Messages().error(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            Messages().error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            # the reader went away (`| head`): nothing more to say
+            raise typer.Exit(int(ExitCode.ERROR)) from None
+        except typer.Exit:
+            raise
+        except Exception as exc:
+            if debug_enabled():
+                raise
+            Messages().error(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
+            raise typer.Exit(int(ExitCode.ERROR)) from None
+
+    return wrapper
+
+
+def warn_all(messages: Messages, warnings: list[str]) -> None:
+    """Print a result's warnings."""
+    for warning in warnings:
+        messages.warn(warning)

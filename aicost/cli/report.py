@@ -1,0 +1,66 @@
+"""`aicost report`."""
+
+from __future__ import annotations
+
+import sys
+
+from aicost import export
+from aicost.cli.common import (
+    ByOpt,
+    FormatOpt,
+    Logs,
+    MapOpt,
+    OnErrorMode,
+    OnErrorOpt,
+    OutputFormat,
+    OutputOpt,
+    PricingOpt,
+    QuietOpt,
+    SinceOpt,
+    StrictOpt,
+    TzOpt,
+    UntilOpt,
+    parse_mapping,
+    split_dims,
+    warn_all,
+)
+from aicost.render import Messages, color_enabled, render_report
+from aicost.report import DEFAULT_BY, run_report
+
+
+def report(
+    logs: Logs,
+    by: ByOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    tz: TzOpt = "UTC",
+    mapping: MapOpt = None,
+    pricing: PricingOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    strict: StrictOpt = False,
+    on_error: OnErrorOpt = OnErrorMode.fail,
+    quiet: QuietOpt = False,
+) -> None:
+    """What your LLM calls cost: spend by model, provider, period or any tag, priced with dated price tables."""
+    messages = Messages(quiet=quiet)
+    result = run_report(
+        logs,
+        by=split_dims(by) or DEFAULT_BY,
+        tz=tz,
+        since=since,
+        until=until,
+        mapping=parse_mapping(mapping),
+        pricing=pricing,
+        strict=strict,
+        on_error=on_error.value,
+    )
+    to_terminal = output in (None, "-") and color_enabled(sys.stdout)
+    export.write_result(
+        result,
+        fmt.value,
+        output,
+        table=lambda: render_report(result, to_terminal),
+    )
+    warn_all(messages, result.usage.warnings)
+    messages.unpriced(result.usage.unpriced)

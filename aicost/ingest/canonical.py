@@ -1,0 +1,224 @@
+"""Logs already in aicost's canonical columns (optionally renamed with --map) → the usage schema.
+
+Every row gets a rejection reason (null when valid) instead of failing the scan, so one pass both
+prices the good rows and finds the first bad one; see costing.py for how rejections are counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from aicost.errors import InputError
+from aicost.ingest.files import LogFile
+from aicost.schema import (
+    COUNT_COLUMNS,
+    INTERNAL_PREFIX,
+    TIMESTAMP_DTYPE,
+    TOKEN_CLASSES,
+    USAGE_SCHEMA,
+)
+
+FILE = f"{INTERNAL_PREFIX}file"
+ROW = f"{INTERNAL_PREFIX}row"
+REJECT = f"{INTERNAL_PREFIX}reject"
+
+# Timestamp layouts tried on string columns, sniffed per file from a sample of values.
+TIMESTAMP_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M%#z",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+)
+_SNIFF_ROWS = 500
+_INTEGER_TYPES = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+_FLOAT_TYPES = (pl.Float32, pl.Float64)
+
+
+def apply_mapping(schema: pl.Schema, mapping: Mapping[str, str], where: str) -> dict[str, str]:
+    """Check a --map (canonical=source) against a file's columns; return the renames to apply."""
+    problems = []
+    renames: dict[str, str] = {}
+    for canonical, source in mapping.items():
+        if source not in schema:
+            if canonical in schema:
+                continue  # this file already uses the canonical name
+            problems.append(f"--map {canonical}={source}: no column {source!r}")
+        elif canonical in schema and canonical != source:
+            problems.append(f"--map {canonical}={source}: the file has both {canonical!r} and {source!r}")
+        else:
+            renames[source] = canonical
+    if problems:
+        raise InputError(f"{where}: " + "; ".join(problems))
+    return renames
+
+
+def check_columns(schema: pl.Schema, where: str) -> None:
+    """Report every missing or unusable canonical column at once."""
+    problems = []
+    if "model" not in schema:
+        problems.append("missing required column 'model'")
+    if not any(c in schema for c in TOKEN_CLASSES):
+        problems.append(f"no token column (need at least one of {', '.join(TOKEN_CLASSES)})")
+    for column in COUNT_COLUMNS:
+        dtype = schema.get(column)
+        if dtype is not None and not (dtype.is_numeric() or dtype in (pl.String, pl.Null)):
+            problems.append(f"column {column!r} is {dtype}, expected integers")
+    dtype = schema.get("timestamp")
+    if dtype is not None and not (dtype.is_temporal() or dtype.is_numeric() or dtype in (pl.String, pl.Null)):
+        problems.append(f"column 'timestamp' is {dtype}, expected a timestamp, ISO string or epoch number")
+    for column in ("model", "provider", "service_tier", "request_id"):
+        dtype = schema.get(column)
+        if dtype is not None and dtype.is_nested():
+            problems.append(f"column {column!r} is {dtype}, expected text")
+    if problems:
+        raise InputError(f"{where}: " + "; ".join(problems) + "; use --map canonical=source for renamed columns")
+
+
+def sniff_timestamp_formats(samples: list[str]) -> list[str]:
+    """The layouts (in TIMESTAMP_FORMATS) that parse at least one sample value."""
+    series = pl.Series(samples, dtype=pl.String)
+    found = []
+    for fmt in TIMESTAMP_FORMATS:
+        parsed = series.str.to_datetime(fmt, time_zone="UTC", strict=False, time_unit="us")
+        if parsed.null_count() < len(series):
+            found.append(fmt)
+            series = series.filter(parsed.is_null())
+            if series.is_empty():
+                break
+    return found or [TIMESTAMP_FORMATS[0]]
+
+
+def timestamp_expr(dtype: pl.DataType | None, formats: list[str]) -> tuple[pl.Expr, pl.Expr | None]:
+    """Expression for the UTC timestamp and one that is true where a present value failed to parse."""
+    if dtype is None or dtype == pl.Null:
+        return pl.lit(None, dtype=TIMESTAMP_DTYPE).alias("timestamp"), None
+    raw = pl.col("timestamp")
+    if isinstance(dtype, pl.Datetime):
+        ts = raw.dt.convert_time_zone("UTC") if dtype.time_zone else raw.dt.replace_time_zone("UTC")
+        return ts.cast(TIMESTAMP_DTYPE).alias("timestamp"), None
+    if dtype == pl.Date:
+        return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").alias("timestamp"), None
+    if dtype.is_numeric():
+        # epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude
+        value = raw.cast(pl.Float64)
+        micros = (
+            pl.when(value.abs() < 1e11)
+            .then(value * 1e6)
+            .when(value.abs() < 1e14)
+            .then(value * 1e3)
+            .when(value.abs() < 1e17)
+            .then(value)
+            .otherwise(value / 1e3)
+        )
+        ts = micros.round(0).cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        return ts.alias("timestamp"), None
+    text = raw.cast(pl.String).str.strip_chars()
+    parsed = [text.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="us") for f in formats]
+    ts = parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
+    bad = text.is_not_null() & (text != "") & ts.is_null()
+    return ts.alias("timestamp"), bad
+
+
+def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[pl.Expr, list[pl.Expr]]:
+    """An Int64 count column and the rejection reasons it can raise."""
+    if dtype is None or dtype == pl.Null:
+        return pl.lit(default, dtype=pl.Int64).alias(column), []
+    raw = pl.col(column)
+    reasons: list[pl.Expr] = []
+    if isinstance(dtype, _INTEGER_TYPES):
+        value = raw.cast(pl.Int64, strict=False)
+        if dtype == pl.UInt64:
+            reasons.append(pl.when(raw.is_not_null() & value.is_null()).then(pl.lit(f"{column} too large")))
+    else:
+        number = (
+            raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+            if dtype == pl.String
+            else raw.cast(pl.Float64)
+        )
+        present = raw.is_not_null() if dtype != pl.String else raw.is_not_null() & (raw.str.strip_chars() != "")
+        reasons += [
+            pl.when(present & number.is_null()).then(pl.lit(f"{column} is not a number")),
+            pl.when(number.is_nan() | number.is_infinite()).then(pl.lit(f"{column} is not a number")),
+            pl.when(number.abs() >= 9.2e18).then(pl.lit(f"{column} too large")),
+            pl.when(number != number.floor()).then(pl.lit(f"{column} is not a whole number")),
+        ]
+        value = pl.when(number.abs() < 9.2e18).then(number).cast(pl.Int64, strict=False)
+    reasons.append(pl.when(value < 0).then(pl.lit(f"{column} is negative")))
+    return value.fill_null(default).alias(column), reasons
+
+
+def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str]) -> pl.LazyFrame:
+    """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping."""
+    where = log.display
+    try:
+        schema = lf.collect_schema()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"{where}: cannot read as {log.kind} ({_first_line(exc)})") from None
+    renames = apply_mapping(schema, mapping, where)
+    if renames:
+        lf = lf.rename(renames)
+        schema = lf.collect_schema()
+    clashes = [c for c in schema if c.startswith(INTERNAL_PREFIX)]
+    if clashes:
+        raise InputError(f"{where}: column names starting with {INTERNAL_PREFIX!r} are reserved ({clashes[0]})")
+    check_columns(schema, where)
+
+    formats: list[str] = []
+    if schema.get("timestamp") == pl.String:
+        try:
+            sample = lf.select(pl.col("timestamp").drop_nulls().head(_SNIFF_ROWS)).collect()
+        except pl.exceptions.PolarsError as exc:
+            raise InputError(f"{where}: cannot read as {log.kind} ({_first_line(exc)})") from None
+        formats = sniff_timestamp_formats(sample.to_series().to_list())
+    ts, ts_bad = timestamp_expr(schema.get("timestamp"), formats)
+
+    exprs: list[pl.Expr] = [ts]
+    reasons: list[pl.Expr] = []
+    if ts_bad is not None:
+        reasons.append(pl.when(ts_bad).then(pl.lit("timestamp does not parse")))
+    for column in COUNT_COLUMNS:
+        expr, why = _count_expr(column, schema.get(column), 1 if column == "requests" else 0)
+        exprs.append(expr)
+        reasons += why
+    for column in ("provider", "model", "service_tier", "request_id"):
+        if column in schema:
+            exprs.append(pl.col(column).cast(pl.String).str.strip_chars().alias(column))
+        else:
+            exprs.append(pl.lit(None, dtype=pl.String).alias(column))
+    reasons.insert(
+        0,
+        pl.when(pl.col("model").is_null() | (pl.col("model").cast(pl.String).str.strip_chars() == "")).then(
+            pl.lit("missing model")
+        ),
+    )
+    if "reported_cost" in schema:
+        exprs.append(pl.col("reported_cost").cast(pl.Float64, strict=False).alias("reported_cost"))
+    else:
+        exprs.append(pl.lit(None, dtype=pl.Float64).alias("reported_cost"))
+    tags = [c for c in schema if c not in USAGE_SCHEMA]
+    exprs += [_tag_expr(c, schema[c]) for c in tags]
+    exprs.append(pl.lit(log.index, dtype=pl.Int64).alias(FILE))
+    exprs.append(pl.col(ROW).cast(pl.Int64))
+    exprs.append(pl.coalesce(reasons).alias(REJECT) if reasons else pl.lit(None, dtype=pl.String).alias(REJECT))
+    return lf.with_row_index(ROW).select(exprs)
+
+
+def _tag_expr(column: str, dtype: pl.DataType) -> pl.Expr:
+    raw = pl.col(column)
+    if isinstance(dtype, pl.List) and dtype.inner == pl.String:
+        return raw.list.join(",").alias(column)
+    if isinstance(dtype, pl.Struct):
+        return raw.struct.json_encode().alias(column)
+    if dtype.is_nested():
+        return raw.cast(pl.String, strict=False).alias(column)
+    return raw.cast(pl.String).alias(column)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

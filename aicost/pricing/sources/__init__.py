@@ -1,0 +1,1 @@
+"""Converters from public price databases into aicost price tables."""

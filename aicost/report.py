@@ -1,0 +1,131 @@
+"""`aicost report`: spend broken down by any dimensions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from aicost.costing import PERIODS, SUMS
+from aicost.usage import OnError, PricedUsage, dim_column, price_logs
+
+SCHEMA_VERSION = 1
+DEFAULT_BY = ("provider", "model")
+_LABELS = {
+    "hour": "%Y-%m-%dT%H:00",
+    "day": "%Y-%m-%d",
+    "week": "%Y-%m-%d",
+    "month": "%Y-%m",
+    "quarter": "%Y-%m",
+    "year": "%Y",
+}
+
+
+@dataclass
+class ReportResult:
+    """Spend by dimension, with totals, unpriced usage, row accounting and pricing provenance."""
+
+    rows: pl.DataFrame
+    by: tuple[str, ...]
+    usage: PricedUsage
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_cost(self) -> float:
+        """Total cost of priced usage, USD."""
+        return float(self.usage.priced["cost"].sum() or 0.0)
+
+    def totals(self) -> dict[str, int | float]:
+        """Token, request and cost totals over priced and unpriced rows (cost over priced only)."""
+        counted = self.usage.counted
+        out: dict[str, int | float] = {c: int(counted[c].sum() or 0) for c in SUMS}
+        out["unpriced_requests"] = int(
+            self.usage.cells.frame.filter(pl.col("_aicost_status") == "unpriced")["requests"].sum() or 0
+        )
+        out["cost"] = self.total_cost
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON document (`schema_version` 1)."""
+        usage = self.usage
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "command": "report",
+            "currency": "USD",
+            "total_cost": self.total_cost,
+            "totals": self.totals(),
+            "by": list(self.by),
+            **self.options,
+            "rows": self.rows.to_dicts(),
+            "unpriced": usage.unpriced,
+            **usage.accounting.to_json(),
+            "pricing": usage.book.provenance(),
+            "inputs": [f.display for f in usage.ingested.files],
+            "warnings": usage.warnings,
+        }
+
+
+def label_periods(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:
+    """Period dimensions as readable labels (2026-01 for a month, the Monday for a week)."""
+    exprs = [pl.col(d).dt.strftime(_LABELS[d]).alias(d) for d in dims if d in PERIODS]
+    if "quarter" in dims:
+        q = pl.col("quarter")
+        exprs = [e for e in exprs if e.meta.output_name() != "quarter"]
+        exprs.append((q.dt.year().cast(pl.String) + "-Q" + q.dt.quarter().cast(pl.String)).alias("quarter"))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def aggregate(usage: PricedUsage, by: Sequence[str]) -> pl.DataFrame:
+    """Rows of the report: one per combination of `by`, sorted, with tokens, requests and cost."""
+    counted = usage.counted
+    columns = [pl.col(dim_column(d)).alias(d) for d in by]
+    priced = pl.col("_aicost_status") == "priced"
+    aggs = [
+        *(pl.col(c).sum() for c in SUMS),
+        pl.col("cost").sum().alias("cost"),
+        pl.col("cost").is_not_null().any().alias("_any_priced"),
+        pl.col("requests").filter(~priced).sum().alias("unpriced_requests"),
+    ]
+    if by:
+        rows = counted.with_columns(columns).group_by(list(by)).agg(aggs)
+    else:
+        rows = counted.select(aggs)
+    rows = rows.with_columns(pl.when(pl.col("_any_priced")).then(pl.col("cost")).otherwise(None)).drop("_any_priced")
+    if any(d in PERIODS for d in by):
+        rows = rows.sort(list(by), nulls_last=True)
+    else:
+        rows = rows.sort(["cost", *by], descending=[True, *[False] * len(by)], nulls_last=True)
+    return label_periods(rows, by)
+
+
+def run_report(
+    inputs: list[str],
+    *,
+    by: Sequence[str] = DEFAULT_BY,
+    tz: str = "UTC",
+    since: str | None = None,
+    until: str | None = None,
+    mapping: dict[str, str] | None = None,
+    pricing: Path | None = None,
+    strict: bool = False,
+    on_error: OnError = "fail",
+) -> ReportResult:
+    """Price logs and break spend down by `by`."""
+    usage = price_logs(
+        inputs,
+        by=by,
+        tz=tz,
+        since=since,
+        until=until,
+        mapping=mapping,
+        pricing=pricing,
+        strict=strict,
+        on_error=on_error,
+    )
+    by = usage.cells.dims
+    rows = aggregate(usage, by)
+    options = {"tz": tz, "since": since, "until": until}
+    return ReportResult(rows=rows, by=by, usage=usage, options=options)

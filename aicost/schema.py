@@ -1,0 +1,75 @@
+"""The canonical usage schema: the columns every log format is converted into."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+TIMESTAMP_DTYPE: Final = pl.Datetime("us", "UTC")
+
+# Disjoint token classes, each billed at its own rate: cost = sum(class tokens x class rate).
+TOKEN_CLASSES: Final = (
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+)
+# Informational subset of output_tokens, never added to it.
+REASONING = "reasoning_tokens"
+COUNT_COLUMNS: Final = (*TOKEN_CLASSES, REASONING, "requests")
+# The prompt a request sends: what long-context tiers and context windows are measured against.
+PROMPT_CLASSES: Final = TOKEN_CLASSES[:4]
+
+USAGE_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "timestamp": TIMESTAMP_DTYPE,
+    "provider": pl.String(),
+    "model": pl.String(),
+    "input_tokens": pl.Int64(),
+    "cache_read_tokens": pl.Int64(),
+    "cache_write_tokens": pl.Int64(),
+    "cache_write_1h_tokens": pl.Int64(),
+    "output_tokens": pl.Int64(),
+    "reasoning_tokens": pl.Int64(),
+    "requests": pl.Int64(),
+    "service_tier": pl.String(),
+    "request_id": pl.String(),
+    "reported_cost": pl.Float64(),
+}
+CANONICAL_COLUMNS: Final = tuple(USAGE_SCHEMA)
+REQUIRED_COLUMNS: Final = ("model",)
+
+# Service tiers aicost prices; anything the provider calls "default", "auto" or "standard" is standard.
+SERVICE_TIERS: Final = ("standard", "batch", "flex", "priority", "fast")
+TIER_SYNONYMS: Final[dict[str, str]] = {
+    "": "standard",
+    "default": "standard",
+    "auto": "standard",
+    "standard": "standard",
+    "on_demand": "standard",
+    "batch": "batch",
+    "batches": "batch",
+    "flex": "flex",
+    "priority": "priority",
+    "fast": "fast",
+}
+
+# Columns aicost adds while pricing; a log column with one of these names is refused.
+INTERNAL_PREFIX: Final = "_aicost_"
+
+
+def is_tag(column: str) -> bool:
+    """Whether a column is a free-form tag (feature, team, user, …) rather than a canonical column."""
+    return column not in USAGE_SCHEMA and not column.startswith(INTERNAL_PREFIX)
+
+
+def prompt_tokens() -> pl.Expr:
+    """Tokens the request sent: uncached input plus cache reads and writes."""
+    return pl.sum_horizontal(*(pl.col(c) for c in PROMPT_CLASSES))
+
+
+def normalized_tier() -> pl.Expr:
+    """The service tier as one of SERVICE_TIERS; unknown names are kept (lower-cased) and reported."""
+    tier = pl.col("service_tier").str.strip_chars().str.to_lowercase()
+    return pl.when(tier.is_null()).then(pl.lit("standard")).otherwise(tier.replace(TIER_SYNONYMS)).alias("service_tier")
