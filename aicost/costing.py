@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from aicost.ingest import FILE, REJECT, ROW
+from aicost.ingest import FILE, REJECT, ROW, SKIP
 from aicost.pricing import PriceBook, Resolution, rates_at
 from aicost.schema import INTERNAL_PREFIX, REASONING, SERVICE_TIERS, TIMESTAMP_DTYPE, TOKEN_CLASSES, prompt_tokens
 
@@ -52,6 +52,8 @@ class CellSpec:
     # prompt-size edges: the book's tier starts, plus any a scenario needs (context windows, buckets)
     extra_size_edges: tuple[int, ...] = ()
     dedup: bool = True
+    # price tier calls that predate a table's tier rates at the earliest tier rates
+    backdate_tiers: bool = False
 
 
 @dataclass
@@ -126,7 +128,7 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
     """Scan the logs once into cells, then price the cells."""
     edges = size_edges(book, spec.extra_size_edges)
     lf = annotate(frame, book, edges)
-    keys: list[str] = ["provider", "model", *PRICING_KEYS, REJECT]
+    keys: list[str] = ["provider", "model", *PRICING_KEYS, REJECT, SKIP]
     extra: list[pl.Expr] = []
     for dim in spec.dims:
         if dim in PERIODS:
@@ -168,7 +170,7 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
         cells = cells.with_columns(pl.lit(False).alias(DUP))
     if IN_RANGE not in cells.columns:
         cells = cells.with_columns(pl.lit(True).alias(IN_RANGE))
-    priced, resolutions, warnings = price(cells, book)
+    priced, resolutions, warnings = price(cells, book, spec.backdate_tiers)
     return Cells(frame=priced, resolutions=resolutions, size_edges=edges, dims=spec.dims, warnings=warnings)
 
 
@@ -205,7 +207,7 @@ def resolve_pairs(cells: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, l
     return table, resolutions
 
 
-def rate_table(keys: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, list[str]]:
+def rate_table(keys: pl.DataFrame, book: PriceBook, backdate: bool = False) -> tuple[pl.DataFrame, list[str]]:
     """Rates for each distinct pricing key (model × tier × epoch × window state × size bucket)."""
     rows = []
     late: dict[tuple[str, str, str], int] = {}
@@ -213,7 +215,7 @@ def rate_table(keys: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, list[
     for pprov, rmodel, variants, tier, epoch, wstate, size, pts, avg, requests in keys.iter_rows():
         model = book.model(pprov, rmodel)
         effective_tier = tier if tier in SERVICE_TIERS else "standard"
-        r = rates_at(model, pts, effective_tier, avg, variants=variants)
+        r = rates_at(model, pts, effective_tier, avg, variants=variants, backdate=backdate)
         if effective_tier != "standard" and not r.tier_applied:
             bucket = late if r.tier_known else missing
             bucket[(pprov, rmodel, effective_tier)] = bucket.get((pprov, rmodel, effective_tier), 0) + requests
@@ -256,9 +258,11 @@ def rate_table(keys: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, list[
     return pl.DataFrame(rows, schema=schema, orient="row"), warnings
 
 
-def price(cells: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, list[Resolution], list[str]]:
+def price(
+    cells: pl.DataFrame, book: PriceBook, backdate: bool = False
+) -> tuple[pl.DataFrame, list[Resolution], list[str]]:
     """Join resolutions and rates onto cells and compute per-class costs (null when unpriced)."""
-    valid = pl.col(REJECT).is_null() & ~pl.col(DUP) & pl.col(IN_RANGE)
+    valid = pl.col(REJECT).is_null() & pl.col(SKIP).is_null() & ~pl.col(DUP) & pl.col(IN_RANGE)
     table, resolutions = resolve_pairs(cells.filter(valid), book)
     cells = cells.join(table, on=["provider", "model"], how="left", nulls_equal=True)
     cells = cells.with_columns(
@@ -280,7 +284,7 @@ def price(cells: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, list[Reso
         .agg(pl.col(PTS).min(), pl.col(AVG_PROMPT).min(), pl.col("requests").sum())
         .sort(key_cols)
     )
-    rates, warnings = rate_table(keys, book)
+    rates, warnings = rate_table(keys, book, backdate)
     cells = cells.join(rates, on=key_cols, how="left", nulls_equal=True)
     unknown_tiers = (
         cells.filter((pl.col(STATUS) == "priced") & ~pl.col(TIER).is_in(SERVICE_TIERS))

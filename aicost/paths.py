@@ -18,7 +18,9 @@ def aicost_home() -> Path:
 
 
 def cache_dir() -> Path:
-    """Disposable caches (compiled price tables)."""
+    """Disposable caches (compiled price tables); `$AICOST_CACHE_DIR` moves just these."""
+    if cache := os.environ.get("AICOST_CACHE_DIR"):
+        return Path(cache).expanduser()
     if home := os.environ.get("AICOST_HOME"):
         return Path(home).expanduser() / "cache"
     return Path(platformdirs.user_cache_dir(APP, appauthor=False))

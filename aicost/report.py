@@ -112,6 +112,7 @@ def run_report(
     pricing: Path | None = None,
     strict: bool = False,
     on_error: OnError = "fail",
+    backdate_tiers: bool = False,
 ) -> ReportResult:
     """Price logs and break spend down by `by`."""
     usage = price_logs(
@@ -124,6 +125,7 @@ def run_report(
         pricing=pricing,
         strict=strict,
         on_error=on_error,
+        backdate_tiers=backdate_tiers,
     )
     by = usage.cells.dims
     rows = aggregate(usage, by)

@@ -24,7 +24,7 @@ from aicost.costing import (
     decode_first_bad,
 )
 from aicost.errors import InputError, UnpricedError, UsageError
-from aicost.ingest import REJECT, Ingested, locate_row, scan_logs
+from aicost.ingest import REJECT, SKIP, Ingested, locate_row, scan_logs
 from aicost.pricing import PriceBook, load_book
 
 OnError = Literal["fail", "skip"]
@@ -42,15 +42,20 @@ class Rejection:
 
 @dataclass
 class Accounting:
-    """Where every input row went: rows_read = priced + unpriced + rejected + deduplicated + filtered."""
+    """Where every input row went.
+
+    rows_read = rows_priced + rows_unpriced + rows_rejected + rows_skipped + rows_deduplicated + rows_filtered
+    """
 
     rows_read: int = 0
     rows_priced: int = 0
     rows_unpriced: int = 0
     rows_rejected: int = 0
+    rows_skipped: int = 0
     rows_deduplicated: int = 0
     rows_filtered: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    skips: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The accounting fields of a JSON result."""
@@ -59,9 +64,11 @@ class Accounting:
             "rows_priced": self.rows_priced,
             "rows_unpriced": self.rows_unpriced,
             "rows_rejected": self.rows_rejected,
+            "rows_skipped": self.rows_skipped,
             "rows_deduplicated": self.rows_deduplicated,
             "rows_filtered": self.rows_filtered,
             "rejections": [r.__dict__ for r in self.rejections],
+            "skipped": dict(sorted(self.skips.items())),
         }
 
 
@@ -137,6 +144,7 @@ def price_logs(
     strict: bool = False,
     on_error: OnError = "fail",
     extra_size_edges: Sequence[int] = (),
+    backdate_tiers: bool = False,
     book: PriceBook | None = None,
 ) -> PricedUsage:
     """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys)."""
@@ -147,7 +155,14 @@ def price_logs(
     book = book or load_book(pricing)
     ingested = scan_logs(inputs, mapping)
     dims = check_dims(by, ingested.tags)
-    spec = CellSpec(dims=dims, tz=tz, since=start, until=end, extra_size_edges=tuple(extra_size_edges))
+    spec = CellSpec(
+        dims=dims,
+        tz=tz,
+        since=start,
+        until=end,
+        extra_size_edges=tuple(extra_size_edges),
+        backdate_tiers=backdate_tiers,
+    )
     cells = build_cells(ingested.frame, book, spec, ingested.tags)
     accounting = account(cells.frame, ingested)
     if accounting.rows_read == 0:
@@ -199,14 +214,19 @@ def account(frame: pl.DataFrame, ingested: Ingested) -> Accounting:
         file_index, row = decode_first_bad(first)
         log = ingested.file(file_index)
         rejections.append(Rejection(reason=reason, rows=rows, first=f"{log.display}: {locate_row(log, row)}"))
+    skips = dict(
+        frame.filter(pl.col(STATUS) == "skipped").group_by(SKIP).agg(pl.col(ROWS).sum()).sort(SKIP).iter_rows()
+    )
     return Accounting(
         rows_read=int(frame[ROWS].sum() or 0),
         rows_priced=by_status.get("priced", 0),
         rows_unpriced=by_status.get("unpriced", 0),
         rows_rejected=by_status.get("rejected", 0),
+        rows_skipped=by_status.get("skipped", 0),
         rows_deduplicated=by_status.get("duplicate", 0),
         rows_filtered=by_status.get("filtered", 0),
         rejections=rejections,
+        skips=skips,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,9 +135,9 @@ def when(rng: random.Random, start: dt.datetime, end: dt.datetime, growth: float
     """A timestamp with volume growing `growth`x over the window, mostly on weekday working hours."""
     span = (end - start).total_seconds()
     while True:
-        # inverse-CDF sampling of an exponential ramp: later months are busier
+        # inverse-CDF sampling of an exponential ramp (density ∝ growth**t): later months are busier
         u = rng.random()
-        frac = (growth**u - 1) / (growth - 1)
+        frac = math.log1p(u * (growth - 1)) / math.log(growth)
         moment = start + dt.timedelta(seconds=frac * span)
         busy = moment.weekday() < 5 and 6 <= moment.hour < 20
         if busy or rng.random() < 0.25:

@@ -90,6 +90,16 @@ MapOpt = Annotated[
 ]
 
 
+BackdateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--backdate-tiers",
+        help="Price batch/flex/priority calls that predate a table's tier rates at the earliest tier rates "
+        "(default: standard rates, as genai-prices does).",
+    ),
+]
+
+
 def split_dims(values: list[str] | None) -> list[str]:
     """`--by a,b --by c` → [a, b, c]."""
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]

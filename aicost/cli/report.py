@@ -6,6 +6,7 @@ import sys
 
 from aicost import export
 from aicost.cli.common import (
+    BackdateOpt,
     ByOpt,
     FormatOpt,
     Logs,
@@ -39,6 +40,7 @@ def report(
     fmt: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
     strict: StrictOpt = False,
+    backdate_tiers: BackdateOpt = False,
     on_error: OnErrorOpt = OnErrorMode.fail,
     quiet: QuietOpt = False,
 ) -> None:
@@ -54,6 +56,7 @@ def report(
         pricing=pricing,
         strict=strict,
         on_error=on_error.value,
+        backdate_tiers=backdate_tiers,
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
     export.write_result(

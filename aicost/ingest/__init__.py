@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from aicost.errors import InputError
-from aicost.ingest.canonical import FILE, REJECT, ROW, to_canonical
+from aicost.ingest.canonical import FILE, REJECT, ROW, SKIP, to_canonical
 from aicost.ingest.files import LogFile, expand, read_stdin
 from aicost.schema import USAGE_SCHEMA
 
-__all__ = ["FILE", "REJECT", "ROW", "Ingested", "LogFile", "locate_row", "scan_logs"]
+__all__ = ["FILE", "REJECT", "ROW", "SKIP", "Ingested", "LogFile", "locate_row", "scan_logs"]
 
 _JSONL_INFER_ROWS = 1000
 

@@ -23,6 +23,8 @@ from aicost.schema import (
 FILE = f"{INTERNAL_PREFIX}file"
 ROW = f"{INTERNAL_PREFIX}row"
 REJECT = f"{INTERNAL_PREFIX}reject"
+# why a record is not billable by design (a summary line, an errored batch line, a gateway cache hit)
+SKIP = f"{INTERNAL_PREFIX}skip"
 
 # Timestamp layouts tried on string columns, sniffed per file from a sample of values.
 TIMESTAMP_FORMATS = (
@@ -205,6 +207,7 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str]) -> 
     exprs.append(pl.lit(log.index, dtype=pl.Int64).alias(FILE))
     exprs.append(pl.col(ROW).cast(pl.Int64))
     exprs.append(pl.coalesce(reasons).alias(REJECT) if reasons else pl.lit(None, dtype=pl.String).alias(REJECT))
+    exprs.append(pl.lit(None, dtype=pl.String).alias(SKIP))
     return lf.with_row_index(ROW).select(exprs)
 
 

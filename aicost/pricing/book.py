@@ -309,8 +309,21 @@ def _stat_key(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
+_MEMO: dict[str, tuple[list[PriceTable], list[TableInfo]]] = {}
+
+
 def _load_cached(files: list[Path]) -> tuple[list[PriceTable], list[TableInfo]]:
     key = _stat_key(files)
+    if key in _MEMO:
+        return _MEMO[key]
+    loaded = _load_from_disk(files, key)
+    if len(_MEMO) >= 4:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = loaded
+    return loaded
+
+
+def _load_from_disk(files: list[Path], key: str) -> tuple[list[PriceTable], list[TableInfo]]:
     cache_file = paths.cache_dir() / "pricebooks" / f"{key}.msgpack"
     try:
         cached = msgspec.msgpack.decode(cache_file.read_bytes(), type=_Cached)

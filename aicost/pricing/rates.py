@@ -94,17 +94,30 @@ def standard_rates(model: Model, when: dt.datetime) -> Rates:
     return active
 
 
-def rates_at(model: Model, when: dt.datetime, tier: str, prompt: float, *, variants: bool = True) -> ClassRates:
-    """Effective class rates for a request of `prompt` tokens at `when` in service tier `tier`."""
+def rates_at(
+    model: Model, when: dt.datetime, tier: str, prompt: float, *, variants: bool = True, backdate: bool = False
+) -> ClassRates:
+    """Effective class rates for a request of `prompt` tokens at `when` in service tier `tier`.
+
+    `backdate` prices a call that predates every variant of its tier at the earliest such rates (tables
+    often record only when tier rates were last verified); without it such a call gets standard rates,
+    as in genai-prices.
+    """
     base = standard_rates(model, when)
     values: dict[str, Rate | None] = {key: getattr(base, key) for key in _KEYS}
-    tier_known = tier == "standard" or any(v.tier == tier for v in model.variant)
+    tier_variants = [v for v in model.variant if v.tier == tier]
+    tier_known = tier == "standard" or bool(tier_variants)
     tier_applied = tier == "standard"
+    variant_when = when
+    if backdate and tier_variants:
+        starts = [as_instant(v.effective_from) for v in tier_variants]
+        if None not in starts:
+            variant_when = max(when, min(s for s in starts if s is not None))
     if tier != "standard" and variants:
         overridden: set[str] = set()
-        for variant in model.variant:
+        for variant in tier_variants:
             start = as_instant(variant.effective_from)
-            if variant.tier != tier or (start is not None and start > when):
+            if start is not None and start > variant_when:
                 continue
             tier_applied = True
             for key in _KEYS:
