@@ -11,6 +11,7 @@ distinct pricing key, in Python, on that small frame; costs are integer token su
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ STATUS, PROVIDER_OUT = f"{P}status", f"{P}provider_out"
 PRICING_KEYS = (TIER, EPOCH, WSTATE, SIZE)
 SUMS = (*TOKEN_CLASSES, REASONING, "requests")
 COST_COLUMNS = tuple(f"cost_{c.removesuffix('_tokens')}" for c in TOKEN_CLASSES) + ("cost_requests",)
+# rates per token (USD), and the per-request fee (USD)
 RATE_COLUMNS = (
     "rate_input",
     "rate_cache_read",
@@ -171,7 +173,14 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
     if IN_RANGE not in cells.columns:
         cells = cells.with_columns(pl.lit(True).alias(IN_RANGE))
     priced, resolutions, warnings = price(cells, book, spec.backdate_tiers)
+    # a fixed order makes every sum over cells reproducible run to run
+    priced = priced.sort(keys, nulls_last=True)
     return Cells(frame=priced, resolutions=resolutions, size_edges=edges, dims=spec.dims, warnings=warnings)
+
+
+def total(costs: pl.Series) -> float:
+    """An exactly rounded sum (math.fsum): independent of row order, so adding unpriced rows changes nothing."""
+    return math.fsum(costs.drop_nulls().to_list())
 
 
 def decode_first_bad(value: int) -> tuple[int, int]:
@@ -219,24 +228,12 @@ def rate_table(keys: pl.DataFrame, book: PriceBook, backdate: bool = False) -> t
         if effective_tier != "standard" and not r.tier_applied:
             bucket = late if r.tier_known else missing
             bucket[(pprov, rmodel, effective_tier)] = bucket.get((pprov, rmodel, effective_tier), 0) + requests
-        rows.append(
-            (
-                pprov,
-                rmodel,
-                variants,
-                tier,
-                epoch,
-                wstate,
-                size,
-                r.input,
-                r.cache_read,
-                r.cache_write,
-                r.cache_write_1h,
-                r.output,
-                r.reasoning,
-                r.per_request,
-            )
-        )
+        # USD per token, divided here once (correctly rounded) so costs are one multiplication per class
+        per_token = [
+            None if v is None else v / 1e6
+            for v in (r.input, r.cache_read, r.cache_write, r.cache_write_1h, r.output, r.reasoning)
+        ]
+        rows.append((pprov, rmodel, variants, tier, epoch, wstate, size, *per_token, r.per_request))
     schema = {
         f"{P}pprovider": pl.String,
         f"{P}rmodel": pl.String,
@@ -297,14 +294,13 @@ def price(
         for tier, n in unknown_tiers.iter_rows()
     ]
     cost = [
-        (pl.col(tokens) * pl.col(rate).fill_null(0.0) / 1e6).alias(name)
+        (pl.col(tokens) * pl.col(rate).fill_null(0.0)).alias(name)
         for tokens, rate, name in zip(TOKEN_CLASSES, RATE_COLUMNS[:5], COST_COLUMNS[:5], strict=True)
     ]
     # reasoning is billed inside output unless the model prices it separately
-    split = (
-        (pl.col("output_tokens") - pl.col(REASONING)) * pl.col("rate_output").fill_null(0.0)
-        + pl.col(REASONING) * pl.col("rate_reasoning").fill_null(0.0)
-    ) / 1e6
+    split = (pl.col("output_tokens") - pl.col(REASONING)) * pl.col("rate_output").fill_null(0.0) + pl.col(
+        REASONING
+    ) * pl.col("rate_reasoning").fill_null(0.0)
     cost[4] = (
         pl.when(pl.col("rate_reasoning") != pl.col("rate_output")).then(split).otherwise(cost[4]).alias(COST_COLUMNS[4])
     )

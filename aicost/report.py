@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from aicost.costing import PERIODS, SUMS
+from aicost.costing import PERIODS, SUMS, total
 from aicost.usage import OnError, PricedUsage, dim_column, price_logs
 
 SCHEMA_VERSION = 1
@@ -36,7 +36,7 @@ class ReportResult:
     @property
     def total_cost(self) -> float:
         """Total cost of priced usage, USD."""
-        return float(self.usage.priced["cost"].sum() or 0.0)
+        return total(self.usage.priced["cost"])
 
     def totals(self) -> dict[str, int | float]:
         """Token, request and cost totals over priced and unpriced rows (cost over priced only)."""
@@ -90,7 +90,7 @@ def aggregate(usage: PricedUsage, by: Sequence[str]) -> pl.DataFrame:
         pl.col("requests").filter(~priced).sum().alias("unpriced_requests"),
     ]
     if by:
-        rows = counted.with_columns(columns).group_by(list(by)).agg(aggs)
+        rows = counted.with_columns(columns).group_by(list(by), maintain_order=True).agg(aggs)
     else:
         rows = counted.select(aggs)
     rows = rows.with_columns(pl.when(pl.col("_any_priced")).then(pl.col("cost")).otherwise(None)).drop("_any_priced")
