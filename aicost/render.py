@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aicost.report import ReportResult
+from aicost.simulate import SimulateResult
 
 _TOKEN_HEADERS = (
     ("requests", "Requests"),
@@ -179,3 +180,94 @@ class Messages:
             if item.get("suggestions"):
                 line += f"; did you mean {', '.join(item['suggestions'])}?"
             self._print("", "yellow", line)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def simulate_tables(result: SimulateResult) -> list[Any]:
+    """The savings table (sorted by savings, a headline on top) and, with --by, the breakdown."""
+    baseline = result.baseline_cost
+    out: list[Any] = []
+    if result.outcomes:
+        best = result.outcomes[0]
+        headline = Text.assemble(
+            ("Baseline ", "bold"),
+            (f"${money(baseline)}", "bold"),
+            f" for {result.usage.accounting.rows_priced:,} priced rows. Biggest saving: ",
+            (best.scenario.name, "bold cyan"),
+            f" — ${money(best.total_cost)}, saving ${money(best.savings)} ({best.savings_pct:.1f}%).",
+        )
+        out.append(headline)
+    quality = any(o.quality is not None for o in result.outcomes)
+    table = Table(
+        box=box.SIMPLE_HEAVY,
+        title="What-if scenarios",
+        title_justify="left",
+        caption=_sim_caption(result),
+        caption_justify="left",
+    )
+    table.add_column("Scenario", no_wrap=True)
+    for header in (
+        "Baseline (USD)",
+        "Scenario (USD)",
+        "Savings (USD)",
+        "Savings %",
+        "Spend moved",
+        "Requests moved",
+        "Escalations (USD)",
+    ):
+        table.add_column(header, justify="right", no_wrap=True)
+    if quality:
+        table.add_column("Quality", justify="right", no_wrap=True)
+        table.add_column("$/success", justify="right", no_wrap=True)
+    for o in result.outcomes:
+        saving = Text(money(o.savings), style="green" if o.savings > 0 else "red" if o.savings < 0 else "")
+        cells: list[Any] = [
+            o.scenario.name,
+            money(o.baseline_cost),
+            money(o.total_cost),
+            saving,
+            f"{o.savings_pct:.1f}%",
+            _pct(o.share_of_spend_moved),
+            _pct(o.share_of_requests_moved),
+            money(o.escalation_cost),
+        ]
+        if quality:
+            per = o.cost_per_successful_request
+            cells += [_pct(o.quality), "–" if per is None else f"{per:.6f}".rstrip("0")]
+        table.add_row(*cells)
+    out.append(table)
+    if result.by:
+        detail = Table(box=box.SIMPLE, title="By " + ", ".join(result.by), title_justify="left")
+        detail.add_column("Scenario", no_wrap=True)
+        for dim in result.by:
+            detail.add_column(dim.replace("_", " ").capitalize(), no_wrap=True)
+        for header in ("Baseline (USD)", "Scenario (USD)", "Savings (USD)", "Savings %"):
+            detail.add_column(header, justify="right", no_wrap=True)
+        for row in result.rows.iter_rows(named=True):
+            detail.add_row(
+                row["scenario"],
+                *(str(row[d]) for d in result.by),
+                money(row["baseline_cost"]),
+                money(row["scenario_cost"]),
+                money(row["savings"]),
+                f"{row['savings_pct']:.1f}%",
+            )
+        out.append(detail)
+    return out
+
+
+def _sim_caption(result: SimulateResult) -> str:
+    pricing = result.usage.book.provenance()
+    as_of = str(pricing["as_of"] or "unknown")[:10]
+    return (
+        f"Savings % is of the baseline; spend/requests moved are shares of the baseline. "
+        f"Prices as of {as_of} ({pricing['origin']}, sha256 {str(pricing['sha256'])[:12]})."
+    )
+
+
+def render_simulate(result: SimulateResult, color: bool) -> bytes:
+    """The simulate view as bytes."""
+    return to_text(simulate_tables(result), color)

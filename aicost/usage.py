@@ -146,15 +146,19 @@ def price_logs(
     extra_size_edges: Sequence[int] = (),
     backdate_tiers: bool = False,
     book: PriceBook | None = None,
+    optional_dims: Sequence[str] = (),
 ) -> PricedUsage:
-    """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys)."""
+    """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys).
+
+    `optional_dims` are grouped by too where the logs have such a column (scenario tag filters).
+    """
     zone(tz)
     start, end = parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
     if start is not None and end is not None and start >= end:
         raise UsageError(f"--since {since} is not before --until {until}")
     book = book or load_book(pricing)
     ingested = scan_logs(inputs, mapping)
-    dims = check_dims(by, ingested.tags)
+    dims = check_dims([*by, *(d for d in optional_dims if d in ingested.tags and d not in by)], ingested.tags)
     spec = CellSpec(
         dims=dims,
         tz=tz,

@@ -11,6 +11,7 @@ from aicost import __version__
 from aicost.cli import prices as prices_cli
 from aicost.cli.common import handled
 from aicost.cli.report import report
+from aicost.cli.simulate import scenarios_app, simulate
 
 app = typer.Typer(
     name="aicost",
@@ -41,6 +42,8 @@ def _root(
 
 
 app.command("report")(handled(report))
+app.command("simulate")(handled(simulate))
+app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(prices_cli.app, name="prices")
 
 
