@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,23 @@ from aicost.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_PRICING = REPO / "pricing"
-SHARED_SOURCES = REPO.parent / "shared" / "data" / "pricing-sources"
+
+
+def _shared_sources() -> Path:
+    """The read-only price databases in ../shared (CI clones the repo elsewhere, so look upwards too)."""
+    candidates = []
+    if env := os.environ.get("AICOST_SHARED_DIR"):
+        candidates.append(Path(env))
+    candidates += [parent / "shared" for parent in REPO.parents]
+    candidates.append(Path("/work/shared"))
+    for shared in candidates:
+        sources = shared / "data" / "pricing-sources"
+        if (sources / "genai-prices-v2.json").is_file():
+            return sources
+    return REPO.parent / "shared" / "data" / "pricing-sources"
+
+
+SHARED_SOURCES = _shared_sources()
 UTC = dt.UTC
 
 # Defaults a canonical usage row gets when a test does not say otherwise.
