@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+import zstandard
 from typer.testing import Result
 
 from aicost.cli import app
@@ -35,6 +36,9 @@ def test_formats_and_inputs_agree(make_log: MakeLog, cli_json: Json, tmp_path: P
     gz = tmp_path / "packed.jsonl.gz"
     gz.write_bytes(gzip.compress(jsonl.read_bytes()))
     assert cli_json("report", gz)["total_cost"] == pytest.approx(expected, rel=1e-12)
+    zst = tmp_path / "packed.jsonl.zst"
+    zst.write_bytes(zstandard.ZstdCompressor().compress(jsonl.read_bytes()))
+    assert cli_json("report", zst)["total_cost"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_folder_glob_and_several_files(make_log: MakeLog, cli_json: Json, tmp_path: Path) -> None:
