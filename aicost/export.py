@@ -23,7 +23,8 @@ FORMATS: tuple[Format, ...] = ("table", "json", "csv", "parquet", "markdown")
 class Result(Protocol):
     """What every command result offers the output seam."""
 
-    rows: pl.DataFrame
+    @property
+    def rows(self) -> pl.DataFrame: ...  # read-only is enough: results may compute their rows
 
     def to_json(self) -> dict[str, Any]: ...
 
