@@ -67,7 +67,7 @@ class UpdateResult:
             "directory": str(self.directory),
             "dry_run": self.dry_run,
             "baseline": self.baseline,
-            "changed": self.changed,
+            "tables_changed": self.changed,
             "files_written": self.written,
             "backup": str(self.backup) if self.backup else None,
             "fetched": self.sources,
