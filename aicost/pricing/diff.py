@@ -19,7 +19,8 @@ import polars as pl
 
 from aicost.pricing.merge import entry_at, rate_json, same_rate
 from aicost.pricing.model import RATE_KEYS, Model, PriceEntry, PriceTable, Rates, Variant, Window
-from aicost.pricing.tables import dump_table, parse_table, table_files
+from aicost.pricing.book import PriceBook
+from aicost.pricing.tables import dump_table
 
 SCHEMA_VERSION: Final = 1
 _KEYS: Final = (*RATE_KEYS, "per_1k_requests")
@@ -37,19 +38,17 @@ class TableSet:
 
     @classmethod
     def load(cls, directory: Path, label: str) -> TableSet:
-        """Every table of a directory."""
-        tables, hashes = [], {}
-        for path in table_files(directory):
-            raw = path.read_bytes()
-            table = parse_table(raw, path)
-            tables.append(table)
-            hashes[table.provider.id] = hashlib.sha256(raw).hexdigest()
-        return cls(label=label, directory=directory, tables=tables, hashes=hashes)
+        """Every table of a directory (through the compiled price-book cache)."""
+        book = PriceBook.load(directory, label)
+        return cls(label=label, directory=directory, tables=book.tables,
+                   hashes={i.provider: i.sha256 for i in book.infos})
 
     @classmethod
-    def of(cls, tables: list[PriceTable], label: str, directory: Path | None = None) -> TableSet:
-        """Tables held in memory (hashed as they would be written)."""
-        hashes = {t.provider.id: hashlib.sha256(dump_table(t).encode()).hexdigest() for t in tables}
+    def of(cls, tables: list[PriceTable], label: str, directory: Path | None = None,
+           texts: dict[str, str] | None = None) -> TableSet:
+        """Tables held in memory, hashed as they are (or would be) written: `texts` by provider id."""
+        texts = texts or {t.provider.id: dump_table(t) for t in tables}
+        hashes = {pid: hashlib.sha256(text.encode()).hexdigest() for pid, text in texts.items()}
         return cls(label=label, directory=directory, tables=tables, hashes=hashes)
 
     @property
@@ -230,8 +229,12 @@ def _entries(add: Any, old: Sequence[tuple[Any, Rates]], new: Sequence[tuple[Any
                 _windows(add, where, a.windows, b.windows)
         elif b is not None:
             previous = _before(history, day) if history is not None else None
-            for key, value in _set_rates(b):
-                add("appended", where, key, _get(previous, key) if previous is not None else None, value)
+            rows = [(key, _get(previous, key) if previous is not None else None, value) for key, value in
+                    _set_rates(b)]
+            moved = [r for r in rows if not same_rate(r[1], r[2])]
+            # an appended entry is shown by what it changes (all of it when nothing precedes it)
+            for key, was, value in moved or rows:
+                add("appended", where, key, was, value)
         elif a is not None:
             for key, value in _set_rates(a):
                 add("dropped", where, key, value, None)

@@ -105,7 +105,8 @@ def update(
                              "sha256": conversion.tables[0].source.sha256 if conversion.tables else None})
     merged = merge(old_set.tables, conversions, as_of=as_of.date(), prefer=prefer)
     _shrink_guard(merged, output)
-    new_set = TableSet.of(merged.tables, "updated", output)
+    texts = {t.provider.id: dump_table(t) for t in merged.tables}
+    new_set = TableSet.of(merged.tables, "updated", output, texts=texts)
     result = UpdateResult(
         directory=output,
         dry_run=dry_run,
@@ -115,7 +116,7 @@ def update(
         merged=merged,
         notes=[n for c in conversions for n in (*c.curated, *c.skipped)] + merged.notes,
     )
-    files = {f"{t.provider.id}.toml": dump_table(t) for t in merged.tables}
+    files = {f"{pid}.toml": text for pid, text in texts.items()}
     current = {p.name: p.read_bytes() for p in table_files(output)} if output.is_dir() else {}
     result.written = sorted(name for name, text in files.items() if current.get(name) != text.encode())
     stale = sorted(set(current) - set(files))
