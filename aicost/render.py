@@ -212,15 +212,17 @@ def _pct(old: Any, new: Any) -> str:
     return ""
 
 
-def diff_table(result: Any, title: str, limit: int = 25) -> Table:
+def diff_view(result: Any, title: str, limit: int = 25) -> list[Any]:
     """Changes between two table sets: one row per changed rate, added/removed models listed (capped)."""
     summary = result.summary()
-    caption = (
+    lines = Text(
         f"{summary['added']:,} added, {summary['removed']:,} removed, {summary['changed']:,} changed "
-        f"({summary['history_entries_appended']:,} history entries appended, {summary['delisted']:,} delisted). "
-        f"Old: {_prov(result.old.provenance())}. New: {_prov(result.new.provenance())}."
+        f"({summary['history_entries_appended']:,} history entries appended, {summary['delisted']:,} delisted)\n"
+        f"  old: {_prov(result.old.provenance())}\n  new: {_prov(result.new.provenance())}"
     )
-    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", caption=caption, caption_justify="left")
+    if not (result.changes or result.added or result.removed):
+        return [Text(title, style="bold"), lines]
+    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
     for header, justify in (
         ("Provider", "left"),
         ("Model", "left"),
@@ -252,7 +254,7 @@ def diff_table(result: Any, title: str, limit: int = 25) -> Table:
             table.add_row(
                 "…", f"{len(items) - limit:,} more {kind} (--format json lists all)", kind, "", "", "", "", ""
             )
-    return table
+    return [table, lines]
 
 
 def _prov(p: dict[str, Any]) -> str:
@@ -263,7 +265,7 @@ def _prov(p: dict[str, Any]) -> str:
 
 def render_diff(result: Any, color: bool) -> bytes:
     """`prices diff` as a table."""
-    return to_text([diff_table(result, "Price changes")], color)
+    return to_text(diff_view(result, "Price changes"), color)
 
 
 def render_update(result: Any, color: bool) -> bytes:
@@ -284,10 +286,11 @@ def render_update(result: Any, color: bool) -> bytes:
     parts.append(fetched)
     verb = "would write" if result.dry_run else "wrote"
     if result.written:
-        title = f"Changes ({verb} {len(result.written)} table files to {result.directory})"
+        title = f"Changes ({verb} {len(result.written)} table files to {result.directory}; compared with "
+        title += f"{result.baseline})"
     else:
         title = f"No changes: {result.directory} is up to date"
-    parts.append(diff_table(result.diff, title))
+    parts += diff_view(result.diff, title)
     if result.conflicts:
         conflicts = Table(
             title=f"Conflicts between sources ({len(result.conflicts):,}; the higher-ranked source is kept)",

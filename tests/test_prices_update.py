@@ -14,6 +14,7 @@ from typer.testing import Result
 
 from tests.conftest import BUNDLED_PRICING, REPO
 from tests.prices_support import (
+    GENAI,
     Server,
     genai_bytes,
     genai_data,
@@ -363,3 +364,64 @@ def test_an_update_keeps_the_previous_tables_as_a_backup(
     }
     assert (out / "README.txt").read_text() == "kept\n"
     assert not list(tmp_path.glob(".pricing.*"))
+
+
+ACME = """schema = "aicost.prices/1"
+
+[provider]
+id = "openai"
+
+[source]
+name = "acme-negotiated"
+retrieved_at = 2026-11-20T00:00:00Z
+
+[[model]]
+id = "gpt-4o"
+match = { equals = "gpt-4o" }
+
+[[model.price]]
+input = 2.0
+output = 8.0
+
+[[model]]
+id = "acme-finetune-1"
+match = { equals = "ft:gpt-4o:acme:1" }
+
+[[model.price]]
+input = 3.75
+output = 15.0
+"""
+
+
+def test_aicost_toml_is_a_source_too_and_prefer_decides_conflicts(cli: Callable[..., Result], tmp_path: Path) -> None:
+    ours = tmp_path / "acme.toml"
+    ours.write_text(ACME)
+    out = tmp_path / "pricing"
+    shutil.copytree(BUNDLED_PRICING, out)
+    doc = update_json(cli, "--source", ours, "--output", out, "--dry-run")
+    assert [(m["provider"], m["model"], m["source"]) for m in doc["added"]] == [
+        ("openai", "acme-finetune-1", "acme-negotiated")
+    ]
+    (conflict,) = doc["conflicts"]
+    assert (conflict["model"], conflict["kept"], conflict["other"]) == ("gpt-4o", "genai-prices", "acme-negotiated")
+    assert conflict["rates"]["input"] == {"genai-prices": 2.5, "acme-negotiated": 2.0}
+
+    doc = update_json(
+        cli,
+        "--source",
+        ours,
+        "--source",
+        str(GENAI),
+        "--output",
+        out,
+        "--prefer",
+        "acme-negotiated",
+        "--as-of",
+        "2026-12-01",
+    )
+    gpt = show(cli, out, "gpt-4o", "--provider", "openai")
+    assert gpt["model"]["source"] == "acme-negotiated"
+    assert [(e.get("effective_from"), e["input"]) for e in gpt["model"]["price"]] == [(None, 2.5), ("2026-12-01", 2.0)]
+    text = (out / "openai.toml").read_text()
+    assert '[[extra_source]]\nname = "acme-negotiated"' in text
+    assert show(cli, out, "ft:gpt-4o:acme:1", "--provider", "openai")["resolved"]["model"] == "acme-finetune-1"

@@ -178,22 +178,25 @@ def diff(
             raise UpdateError("no user tables to compare; run `aicost prices update` first, or give OLD and NEW")
         old = "previous" if backups_of(user) else "bundled"
         new = new or "user"
-    before = _tables(old)
     after = _tables(new) if new else TableSet.load(locate()[0], "in use")
+    before = _tables(old, after.directory)
     result = diff_tables(before, after)
     export.write_result(result, fmt.value, output, table=lambda: render_diff(result, _to_terminal(output)))
 
 
-def _tables(spec: str) -> TableSet:
-    """A table set named on the command line."""
+def _tables(spec: str, beside: Path | None = None) -> TableSet:
+    """A table set named on the command line ('previous': the newest backup of `beside`, else of user)."""
     if spec == "bundled":
         return TableSet.load(bundled_pricing_dir(), "bundled")
     if spec == "user":
         return TableSet.load(user_pricing_dir(), "user")
     if spec == "previous":
-        backups = backups_of(user_pricing_dir())
+        backups = backups_of(beside or user_pricing_dir())
         if not backups:
-            raise UpdateError("no backup of your user tables yet; it is made when `aicost prices update` changes them")
+            raise UpdateError(
+                f"no backup of {beside or user_pricing_dir()} yet; `aicost prices update` makes one when "
+                "it changes the tables"
+            )
         return TableSet.load(backups[-1], "previous")
     path = Path(spec)
     if not path.is_dir() or not table_files(path):

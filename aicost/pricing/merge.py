@@ -82,6 +82,7 @@ def merge(
 ) -> MergeResult:
     """Merge converted sources into the existing tables (see the module docstring)."""
     rank = _ranker(prefer)
+    by_default = _ranker(())
     sources: dict[str, Source] = {}  # the provenance record per source name, fresh where consulted
     old_sources: dict[str, Source] = {}
     for table in existing:
@@ -97,7 +98,8 @@ def merge(
                 keep = previous is not None and previous.sha256 == src.sha256 and src.sha256 is not None
                 sources.setdefault(name, previous if keep and previous else src)
             pid = table.provider.id
-            infos.setdefault(pid, []).append((rank(table.source.name), order, table.source.name, table.provider))
+            # the provider block comes from the best source by the default ranking: --prefer decides prices only
+            infos.setdefault(pid, []).append((by_default(table.source.name), order, table.source.name, table.provider))
             candidates.setdefault(pid, []).extend(
                 _Item(m, m.source or table.source.name, pid) for m in table.model
             )
@@ -108,7 +110,7 @@ def merge(
     old_tables = {t.provider.id: t for t in existing}
     for pid in sorted(set(old_tables) | set(candidates)):
         table = _merge_provider(pid, old_tables.get(pid), candidates.get(pid, []), infos.get(pid, []),
-                                consulted, sources, rank, as_of, result)
+                                consulted, sources, rank, by_default, as_of, result)
         result.tables.append(table)
     for name in sorted(consulted):
         before = sum(1 for t in existing for m in t.model if _owner(t, m) == name and m.delisted is None)
@@ -138,6 +140,7 @@ def _merge_provider(
     consulted: set[str],
     sources: dict[str, Source],
     rank: Any,
+    by_default: Any,
     as_of: dt.date,
     result: MergeResult,
 ) -> PriceTable:
@@ -179,7 +182,7 @@ def _merge_provider(
                 model = msgspec.structs.replace(model, delisted=as_of)
         kept[item.model.id] = _Item(model, item.source, pid)
     ordered = _interleave([i.model.id for i in old_items], list(chosen), chosen, kept)
-    info, primary = _provider(old, infos, rank)
+    info, primary = _provider(old, infos, by_default)
     used = sorted({i.source for i in ordered} - {primary}, key=lambda n: (rank(n), n))
     models = [msgspec.structs.replace(i.model, source=None if i.source == primary else i.source) for i in ordered]
     return PriceTable(
