@@ -81,6 +81,7 @@ def merge(
     existing: Sequence[PriceTable], fresh: Sequence[Conversion], *, as_of: dt.date, prefer: Sequence[str] = ()
 ) -> MergeResult:
     """Merge converted sources into the existing tables (see the module docstring)."""
+    _MATCHERS.clear()  # compiled per merge: the cache holds the models it was built for
     rank = _ranker(prefer)
     by_default = _ranker(())
     sources: dict[str, Source] = {}  # the provenance record per source name, fresh where consulted
@@ -116,6 +117,7 @@ def merge(
         before = sum(1 for t in existing for m in t.model if _owner(t, m) == name and m.delisted is None)
         after = sum(1 for t in result.tables for m in t.model if _owner(t, m) == name and m.delisted is None)
         result.listed[name] = (before, after)
+    _MATCHERS.clear()
     return result
 
 

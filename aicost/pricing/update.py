@@ -93,6 +93,8 @@ def update(
     `seed` is a folder whose tables stand in for `output`'s when it has none yet (the bundled tables for
     the user's first update), so their history carries over.
     """
+    if output.exists() and not output.is_dir():
+        raise UpdateError(f"--output {output}: is a file; give the folder the tables go to")
     old_set, baseline = _baseline(output, seed)
     conversions: list[Conversion] = []
     fetched_info: list[dict[str, Any]] = []
