@@ -41,6 +41,10 @@ class UnpricedError(AicostError):
     """`--strict` was given and some usage could not be priced."""
 
 
+class UnknownModelError(AicostError):
+    """A model id given on the command line matches no price table entry."""
+
+
 class UpdateError(AicostError):
     """Fetching or converting a price source failed; the existing tables are unchanged."""
 

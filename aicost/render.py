@@ -271,3 +271,239 @@ def _sim_caption(result: SimulateResult) -> str:
 def render_simulate(result: SimulateResult, color: bool) -> bytes:
     """The simulate view as bytes."""
     return to_text(simulate_tables(result), color)
+
+
+# ---------------------------------------------------------------------------------- price tables
+
+
+def price(value: Any) -> str:
+    """A rate for a table cell: USD per million tokens, tiers as `base · >200k 6`."""
+    if value is None:
+        return "–"
+    if isinstance(value, dict) and "base" in value:
+        steps = " · ".join(f">{_k(t['start'])} {price(t['price'])}" for t in value["tiers"])
+        return f"{price(value['base'])} · {steps}" if steps else price(value["base"])
+    if hasattr(value, "base") and hasattr(value, "tiers"):
+        return price({"base": value.base, "tiers": [{"start": t.start, "price": t.price} for t in value.tiers]})
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if value == 0:
+        return "0"
+    if abs(value) >= 0.001:
+        return f"{value:,.6f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
+
+
+def _k(tokens: int) -> str:
+    return f"{tokens // 1000:,}k" if tokens % 1000 == 0 else f"{tokens:,}"
+
+
+def _change_pct(old: Any, new: Any) -> str:
+    if isinstance(old, int | float) and isinstance(new, int | float) and not isinstance(old, bool) and old:
+        return f"{(new - old) / old * 100:+.1f}%"
+    return ""
+
+
+def diff_view(result: Any, title: str, limit: int = 25) -> list[Any]:
+    """Changes between two table sets: one row per changed rate, added/removed models listed (capped)."""
+    summary = result.summary()
+    lines = Text(
+        f"{summary['added']:,} added, {summary['removed']:,} removed, {summary['changed']:,} changed "
+        f"({summary['history_entries_appended']:,} history entries appended, {summary['delisted']:,} delisted)\n"
+        f"  old: {_prov(result.old.provenance())}\n  new: {_prov(result.new.provenance())}"
+    )
+    if not (result.changes or result.added or result.removed):
+        return [Text(title, style="bold"), lines]
+    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
+    for header, justify in (
+        ("Provider", "left"),
+        ("Model", "left"),
+        ("Change", "left"),
+        ("Where", "left"),
+        ("Rate", "left"),
+        ("Old ($/M)", "right"),
+        ("New ($/M)", "right"),
+        ("Δ", "right"),
+    ):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for change in result.changes:
+        table.add_row(
+            change.provider,
+            change.model,
+            change.kind,
+            change.where,
+            change.key,
+            price(change.old),
+            price(change.new),
+            _change_pct(change.old, change.new),
+        )
+    for kind, items in (("added", result.added), ("removed", result.removed)):
+        for provider, model in items[:limit]:
+            entry = model.price[-1]
+            rates = f"in {price(entry.input)} / out {price(entry.output)}"
+            table.add_row(provider, model.id, kind, "", rates, "", "", "")
+        if len(items) > limit:
+            table.add_row(
+                "…", f"{len(items) - limit:,} more {kind} (--format json lists all)", kind, "", "", "", "", ""
+            )
+    return [table, lines]
+
+
+def _prov(p: dict[str, Any]) -> str:
+    as_of = str(p.get("as_of") or "unknown")[:10]
+    where = p.get("directory") or p.get("label")
+    return f"{where} ({', '.join(p.get('sources') or []) or 'no tables'}, as of {as_of}, {p.get('models', 0):,} models)"
+
+
+def render_diff(result: Any, color: bool) -> bytes:
+    """`prices diff` as a table."""
+    return to_text(diff_view(result, "Price changes"), color)
+
+
+def render_update(result: Any, color: bool) -> bytes:
+    """`prices update` summary: what was fetched, what changed, conflicts between sources."""
+    parts: list[Any] = []
+    fetched = Table(title="Sources", box=box.SIMPLE_HEAVY, title_justify="left")
+    for header in ("Source", "Format", "Location", "Entries", "Models", "sha256"):
+        fetched.add_column(header, justify="right" if header in ("Entries", "Models") else "left")
+    for src in result.sources:
+        fetched.add_row(
+            src["source"],
+            src["format"],
+            src["location"],
+            count(src["entries"]),
+            count(src["models"]),
+            str(src["sha256"] or "")[:12],
+        )
+    parts.append(fetched)
+    verb = "would write" if result.dry_run else "wrote"
+    if result.written:
+        title = f"Changes ({verb} {len(result.written)} table files to {result.directory}; compared with "
+        title += f"{result.baseline})"
+    else:
+        title = f"No changes: {result.directory} is up to date"
+    parts += diff_view(result.diff, title)
+    if result.conflicts:
+        conflicts = Table(
+            title=f"Conflicts between sources ({len(result.conflicts):,}; the higher-ranked source is kept)",
+            box=box.SIMPLE_HEAVY,
+            title_justify="left",
+        )
+        for header in ("Provider", "Model", "Rate", "Kept", "Other"):
+            conflicts.add_column(header, justify="right" if header in ("Kept", "Other") else "left")
+        for conflict in result.conflicts[:50]:
+            for key, (kept, other) in conflict.rates.items():
+                conflicts.add_row(
+                    conflict.provider,
+                    f"{conflict.model} ({conflict.other} {conflict.other_model})",
+                    key,
+                    f"{price(kept)} {conflict.kept}",
+                    f"{price(other)} {conflict.other}",
+                )
+        if len(result.conflicts) > 50:
+            conflicts.add_row("…", f"{len(result.conflicts) - 50:,} more (--format json lists all)", "", "", "")
+        parts.append(conflicts)
+    if result.backup:
+        parts.append(Text(f"Previous tables backed up to {result.backup}"))
+    return to_text(parts, color)
+
+
+def render_price_list(result: Any, color: bool) -> bytes:
+    """`prices list` as a table."""
+    prov = result.book.provenance()
+    caption = (
+        f"{result.rows.height:,} models; rates in force on {result.at}, USD per million tokens. "
+        f"Tables: {prov['directory']} ({prov['origin']}; {', '.join(prov['sources'])}, "
+        f"as of {str(prov['as_of'] or 'unknown')[:10]})."
+    )
+    table = Table(title="Prices", box=box.SIMPLE_HEAVY, title_justify="left", caption=caption, caption_justify="left")
+    headers = (
+        ("provider", "Provider"),
+        ("model", "Model"),
+        ("input", "Input"),
+        ("cache_read", "Cache read"),
+        ("cache_write", "Cache write"),
+        ("output", "Output"),
+        ("long_context", "Long context"),
+        ("tiers", "Tiers"),
+        ("context_window", "Context"),
+        ("status", "Status"),
+        ("source", "Source"),
+    )
+    for key, header in headers:
+        numeric = key in ("input", "cache_read", "cache_write", "output", "context_window")
+        table.add_column(header, justify="right" if numeric else "left")
+    for row in result.rows.iter_rows(named=True):
+        cells = []
+        for key, _ in headers:
+            value = row[key]
+            cells.append(
+                count(value)
+                if key == "context_window"
+                else price(value)
+                if key in ("input", "cache_read", "cache_write", "output")
+                else (value or "")
+            )
+        table.add_row(*cells)
+    return to_text([table], color)
+
+
+def render_model(result: Any, color: bool) -> bytes:
+    """`prices show`: the resolution, provenance and every rate of one model."""
+    doc = result.to_json()
+    model = result.model
+    res = doc["resolved"]
+    src = doc["source"]
+    lines = [
+        f"{res['provider']}/{model.id}" + (f" ({model.name})" if model.name else ""),
+        f"  resolved from {doc['query']['model']!r}"
+        + (f" with provider {doc['query']['provider']!r}" if doc["query"]["provider"] else "")
+        + f" via: {res['via']}"
+        + (f"; priced from {res['price_provider']}" if res["price_provider"] != res["provider"] else ""),
+        f"  table: {doc['table']['directory']}/{doc['table']['file']} ({doc['table']['origin']}), "
+        f"sha256 {doc['table']['sha256'][:12]}",
+        f"  source: {src['name']} {src.get('url') or ''} retrieved {src.get('retrieved_at') or 'unknown'}"
+        + (f", content sha256 {src['sha256'][:12]}" if src.get("sha256") else ""),
+        f"  status: {doc['status']}; context window: {count(model.context_window)} tokens; match: {model.match}",
+    ]
+    if model.comments:
+        lines.append(f"  comments: {model.comments}")
+    parts: list[Any] = [Text("\n".join(lines))]
+    keys = ("input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning", "per_1k_requests")
+    history = Table(title="Price history (USD per million tokens)", box=box.SIMPLE_HEAVY, title_justify="left")
+    history.add_column("From")
+    history.add_column("When")
+    for key in keys:
+        history.add_column(key.replace("_", " ").capitalize(), justify="right")
+    history.add_column("Other")
+    for entry in model.price:
+        start = entry.effective_from.isoformat() if entry.effective_from else "(always)"
+        history.add_row(start, "", *(price(getattr(entry, k)) for k in keys), _other(entry.other))
+        for window in entry.windows:
+            days = ",".join(window.weekdays) if window.weekdays else "every day"
+            history.add_row(
+                "",
+                f"{window.start}-{window.end} UTC {days}",
+                *(price(getattr(window, k)) for k in keys),
+                _other(window.other),
+            )
+    parts.append(history)
+    if model.variant:
+        variants = Table(
+            title="Service-tier variants (override the standard rates key by key)",
+            box=box.SIMPLE_HEAVY,
+            title_justify="left",
+        )
+        variants.add_column("Tier")
+        variants.add_column("From")
+        for key in keys:
+            variants.add_column(key.replace("_", " ").capitalize(), justify="right")
+        for variant in model.variant:
+            start = variant.effective_from.isoformat() if variant.effective_from else "(always)"
+            variants.add_row(variant.tier, start, *(price(getattr(variant, k)) for k in keys))
+        parts.append(variants)
+    return to_text(parts, color)
+
+
+def _other(other: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {price(v)}" for k, v in sorted(other.items()))

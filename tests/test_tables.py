@@ -13,8 +13,8 @@ from typer.testing import Result
 
 from aicost.errors import PriceTableError
 from aicost.pricing import PriceBook
+from aicost.pricing.fetch import convert, fetch
 from aicost.pricing.tables import dump_table, load_table, parse_table, table_files
-from aicost.pricing.update import convert_genai, read_local
 from tests.conftest import BUNDLED_PRICING, SHARED_SOURCES
 
 GENAI = SHARED_SOURCES / "genai-prices-v2.json"
@@ -98,8 +98,8 @@ input = 0.75
 def test_bundled_tables_are_reproducible_from_the_source(tmp_path: Path, cli: Callable[..., Result]) -> None:
     # the documented regeneration command, run into a scratch folder, gives the committed files
     url = "../shared/data/pricing-sources/genai-prices-v2.json"
-    conversion = convert_genai(read_local(GENAI), dt.datetime(2026, 11, 29, tzinfo=dt.UTC))
-    assert conversion.model_count == 2330 and len(conversion.tables) == 47
+    conversion = convert(fetch(str(GENAI)), dt.datetime(2026, 11, 29, tzinfo=dt.UTC))
+    assert sum(len(t.model) for t in conversion.tables) == 2330 and len(conversion.tables) == 47
     out = tmp_path / "pricing"
     result = cli("prices", "update", "--source", GENAI, "--output", out, "--as-of", "2026-11-29")
     assert result.exit_code == 0, result.stderr

@@ -103,7 +103,8 @@ class PriceBook:
 
     def provenance(self) -> dict[str, object]:
         """The pricing block every result carries."""
-        sources = sorted({i.source for i in self.infos})
+        # merged tables name further sources beside their own [source]
+        sources = sorted({i.source for i in self.infos} | {e.name for t in self.tables for e in t.extra_source})
         return {
             "origin": self.origin,
             "directory": str(self.directory),

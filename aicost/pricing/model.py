@@ -92,6 +92,8 @@ class Model(_Strict, forbid_unknown_fields=True, omit_defaults=True, kw_only=Tru
     # the date a source stopped listing this model; kept so old logs stay priceable
     delisted: dt.date | None = None
     comments: str | None = None
+    # the source this model's prices came from, when it is not the table's own [source] (a merged update)
+    source: str | None = None
     price: list[PriceEntry]
     variant: list[Variant] = []
 
@@ -129,4 +131,6 @@ class PriceTable(_Strict, forbid_unknown_fields=True, omit_defaults=True, kw_onl
     schema: str
     provider: ProviderInfo
     source: Source
+    # further sources whose models a merged update added to this table (models name them in `source`)
+    extra_source: list[Source] = []
     model: list[Model] = []

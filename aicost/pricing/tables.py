@@ -65,12 +65,15 @@ def _check(table: PriceTable) -> Iterator[str]:
                          ("provider.provider_match", table.provider.provider_match)):
         if clause is not None:
             yield from _clause_problems(clause, name)
+    named = {table.source.name, *(s.name for s in table.extra_source)}
     seen: set[str] = set()
     for i, model in enumerate(table.model):
         where = f"model[{i}] ({model.id})"
         if model.id in seen:
             yield f"{where}: duplicate model id"
         seen.add(model.id)
+        if model.source is not None and model.source not in named:
+            yield f"{where}.source: {model.source!r} is neither [source] nor an [[extra_source]] of this table"
         yield from _clause_problems(model.match, f"{where}.match")
         if not model.price:
             yield f"{where}.price: a model needs at least one price entry"
@@ -143,6 +146,8 @@ def dump_table(table: PriceTable) -> str:
     out: list[str] = [f"schema = {_value(data.pop('schema'))}", ""]
     out += _section("provider", data.pop("provider"))
     out += _section("source", data.pop("source"))
+    for extra in data.pop("extra_source", []):
+        out += _section("[extra_source]", extra)
     for model in data.pop("model", []):
         prices = model.pop("price")
         variants = model.pop("variant", [])

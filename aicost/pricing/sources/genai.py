@@ -13,11 +13,11 @@ import datetime as dt
 import hashlib
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Final, cast
 
 from aicost.errors import UpdateError
+from aicost.pricing.sources import Conversion
 from aicost.pricing.model import (
     SCHEMA,
     Model,
@@ -49,20 +49,6 @@ _RATE_KEYS: Final = {
 }
 
 
-@dataclass
-class Conversion:
-    """The converted tables plus what could not be represented."""
-
-    tables: list[PriceTable]
-    skipped_variants: list[str] = field(default_factory=list)
-    curated: list[str] = field(default_factory=list)
-
-    @property
-    def model_count(self) -> int:
-        """Models across all tables."""
-        return sum(len(t.model) for t in self.tables)
-
-
 def looks_like(data: Any) -> bool:
     """Whether parsed JSON has the genai-prices v2 shape: a list of providers with ids and models."""
     return (
@@ -83,7 +69,7 @@ def convert(data: Any, *, raw: bytes, url: str | None, retrieved_at: dt.datetime
         sha256=hashlib.sha256(raw).hexdigest(),
         license=LICENSE,
     )
-    result = Conversion(tables=[])
+    result = Conversion(name=NAME, tables=[], entries=sum(len(p["models"]) for p in data))
     for provider in data:
         models = [_model(provider["id"], m, result) for m in provider["models"]]
         info = ProviderInfo(
@@ -173,11 +159,11 @@ def _variant(raw: Mapping[str, Any], where: str, result: Conversion) -> Variant 
         return None  # the standard rates, stated explicitly
     tier = _TIERS.get(next(iter(when.items()))) if len(when) == 1 else None
     if tier is None:
-        result.skipped_variants.append(f"{where}: variant {when} has no aicost service tier")
+        result.skipped.append(f"{where}: variant {when} has no aicost service tier")
         return None
     constraint = raw.get("constraint") or {}
     if set(constraint) - {"start_date"}:
-        result.skipped_variants.append(f"{where}: variant {when} has a time-of-day constraint")
+        result.skipped.append(f"{where}: variant {when} has a time-of-day constraint")
         return None
     start = dt.date.fromisoformat(constraint["start_date"]) if "start_date" in constraint else None
     return Variant(tier=tier, effective_from=start, **_rates(raw.get("prices") or {}))
