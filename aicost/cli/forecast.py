@@ -79,10 +79,12 @@ def forecast(
             metavar="MONTHS",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the Monte Carlo ranges.")] = DEFAULT_SEED,
-    draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws for the P10/P50/P90 ranges.")] = (
-        DEFAULT_DRAWS
-    ),
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed of the Monte Carlo ranges.", metavar="S")
+    ] = DEFAULT_SEED,
+    draws: Annotated[
+        int, typer.Option("--draws", help="Monte Carlo draws for the P10/P50/P90 ranges.", metavar="N")
+    ] = (DEFAULT_DRAWS),
     backtest: Annotated[
         int,
         typer.Option(
