@@ -296,3 +296,43 @@ def test_a_bad_ramp_in_a_scenario_names_the_file(
     result = cli("forecast", make_log(monthly([1.0, 1.0, 1.0])), "-s", path)
     assert result.exit_code == 1
     assert f"{path}: forecast.ramp: a logistic ramp needs midpoint_month" in result.stderr
+
+
+def test_a_fit_asked_for_without_history_is_a_usage_error(make_log: MakeLog, cli: Cli) -> None:
+    result = cli("forecast", make_log(monthly([1.0, 1.0])), "--growth", "fit")
+    assert result.exit_code == 2
+    assert "--growth fit: 2 full month(s) of history; a growth fit needs 3" in result.stderr
+
+
+def test_a_bad_growth_in_a_scenario_names_the_file(
+    make_log: MakeLog, cli: Cli, scenario_file: Callable[[str], Path]
+) -> None:
+    path = scenario_file(STEP_8099.replace("[forecast]", '[forecast]\ngrowth = "lots"'))
+    result = cli("forecast", make_log(monthly([1.0, 1.0, 1.0])), "-s", path)
+    assert result.exit_code == 1
+    assert f"{path}: forecast.growth 'lots'" in result.stderr
+
+
+def test_a_scenario_that_moves_nothing_is_the_baseline_every_month(
+    make_log: MakeLog, cli_json: Json, scenario_file: Callable[[str], Path]
+) -> None:
+    nothing = STEP_8099.replace("share = 0.8", "share = 0.0")
+    doc = cli_json("forecast", make_log(monthly([1.0, 1.3, 1.5, 1.4])), "-s", scenario_file(nothing))
+    for month in doc["months"]:
+        scenario = month["scenarios"]["step-80-99"]
+        assert scenario["cost"] == month["baseline"]["cost"]
+        assert scenario["p10"] == month["baseline"]["p10"] and scenario["p90"] == month["baseline"]["p90"]
+        assert scenario["cumulative_savings"] == 0.0
+
+
+def test_a_month_ending_about_when_the_others_do_is_full(make_log: MakeLog, cli: Cli) -> None:
+    # per-call logs whose last calls fall 1.5, 1.5 and 2 days before their months end: no month is cut short
+    ends = [dt.datetime(2026, 8, 30, 12, tzinfo=UTC), dt.datetime(2026, 9, 29, 12, tzinfo=UTC)]
+    ends.append(dt.datetime(2026, 10, 30, tzinfo=UTC))
+    rows = [{"timestamp": t.replace(day=2), "input_tokens": 1_000_000} for t in ends]
+    rows += [{"timestamp": t, "input_tokens": 1_000_000} for t in ends]
+    result = cli("forecast", make_log(rows), "--format", "json")
+    doc = json.loads(result.stdout)
+    assert doc["base_month"] == "2026-10"
+    assert all(m["full"] for m in doc["history"])
+    assert "not a full month" not in result.stderr

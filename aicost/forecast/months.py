@@ -1,13 +1,13 @@
 """The logs' monthly history (in --tz) and which months the logs cover in full.
 
 A month is **full** unless the logs plainly stop short of it: `--since`/`--until` cut into it, or, without
-them, the logs of other months run to their last (first) day while this one's do not. Sparse logs (one
-aggregated row a month) therefore count every month as full; dense logs that end mid-month drop that month.
+them, the last month's logs end (the first month's start) more than a day earlier (later) in the month than
+every other month's do. Sparse logs (one aggregated row a month) therefore count every month as full, dense
+logs that end on the 27th drop their last month, and random gaps at month ends do not.
 """
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -19,6 +19,8 @@ from aicost.schema import TOKEN_CLASSES
 from aicost.usage import zone
 
 _P = "_aicost_"
+# how much earlier than every other month the logs must stop (or later start) for a month to count as partial
+_TOLERANCE_DAYS = 1.0
 _JOINED = (f"{_P}rprovider", f"{_P}pprovider", f"{_P}rmodel", f"{_P}variants", STATUS, PROVIDER_OUT, "cost")
 
 
@@ -95,41 +97,48 @@ def _local_day(instant: dt.datetime | None, tz: str) -> dt.date | None:
     return None if instant is None else instant.astimezone(zone(tz)).date()
 
 
-def _last_day(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+def _gaps(months: list[Month], tz: str) -> tuple[list[float | None], list[float | None]]:
+    """Days from each month's start to its first call, and from its last call to its end."""
+    day = dt.timedelta(days=1)
+    head = [None if m.first is None else (m.first - local_midnight(m.start, tz)) / day for m in months]
+    tail = [None if m.last is None else (local_midnight(add_months(m.start, 1), tz) - m.last) / day for m in months]
+    return head, tail
+
+
+def _short(gap: float | None, others: list[float | None]) -> bool:
+    """A gap longer, by more than a day, than every other month's: the logs stop short of this month."""
+    seen = [g for g in others if g is not None]
+    return gap is not None and bool(seen) and gap > max(seen) + _TOLERANCE_DAYS
 
 
 def _mark_partial(
     months: list[Month], tz: str, since: dt.datetime | None, until: dt.datetime | None
 ) -> tuple[list[Month], list[str]]:
     warnings: list[str] = []
-    ends = [(_local_day(m.last, tz) == _last_day(m.start)) for m in months]
-    starts = [(_local_day(m.first, tz) == m.start) for m in months]
+    head, tail = _gaps(months, tz)
     first, last = months[0], months[-1]
     out = list(months)
-    # the last month: cut by --until, or plainly short when other months' logs run to their last day
-    end_of_last = local_midnight(add_months(last.start, 1), tz)
     if until is not None:
-        short = until < end_of_last
+        short = until < local_midnight(add_months(last.start, 1), tz)
         why = f"--until {until:%Y-%m-%d %H:%M} UTC ends before the month does"
     else:
-        short = any(ends[:-1]) and not ends[-1]
-        why = f"the logs end on {_local_day(last.last, tz)}, before the month does"
+        short = _short(tail[-1], tail[:-1])
+        why = f"the logs end on {_local_day(last.last, tz)}, earlier in the month than in any other month"
     if short:
         out[-1] = dataclasses.replace(last, full=False, note=why)
-    start_of_first = local_midnight(first.start, tz)
     if since is not None:
-        late = since > start_of_first
+        late = since > local_midnight(first.start, tz)
         why = f"--since {since:%Y-%m-%d %H:%M} UTC starts after the month does"
     else:
-        late = any(starts[1:]) and not starts[0]
-        why = f"the logs start on {_local_day(first.first, tz)}, after the month does"
+        late = _short(head[0], head[1:])
+        why = f"the logs start on {_local_day(first.first, tz)}, later in the month than in any other month"
     if late:
         out[0] = dataclasses.replace(out[0], full=False, note=why)
-    if len(out) == 1 and out[0].full and not (ends[0] and starts[0]) and since is None and until is None:
+    if len(out) == 1 and out[0].full and since is None and until is None:
+        span = f"from {_local_day(first.first, tz)} to {_local_day(first.last, tz)}"
         warnings.append(
-            f"the logs hold one month, {out[0].label}, from {_local_day(first.first, tz)} to "
-            f"{_local_day(first.last, tz)}; it is taken as a full month (use --since/--until to say otherwise)"
+            f"the logs hold one month, {out[0].label}, {span}; it is taken as a full month "
+            "(use --since/--until to say otherwise)"
         )
     return out, warnings
 

@@ -20,13 +20,13 @@ import polars as pl
 
 from aicost.errors import InputError, ScenarioError, UsageError
 from aicost.forecast import chart as chart_data
+from aicost.forecast.assumptions import base_month, cli_growth, resolve_growth, scenario_track
 from aicost.forecast.backtest import Backtest, run_backtest
-from aicost.forecast.drivers import Factor, flat, parse_factor
-from aicost.forecast.growth import LogLinearFit, fit_months
+from aicost.forecast.drivers import parse_factor
+from aicost.forecast.growth import LogLinearFit
 from aicost.forecast.montecarlo import Growth, Projection, Track, draws_json, project
 from aicost.forecast.months import Month, add_months, history, months_between, template
 from aicost.forecast.pricepath import MonthCosts, price_path
-from aicost.forecast.ramps import adoption
 from aicost.pricing import load_book
 from aicost.scenarios import engine
 from aicost.scenarios.load import check_targets
@@ -44,7 +44,6 @@ MONTH_ZERO = (
     "month_index 0 is the first forecast month, the month after base_month; month t is t + 1 months after "
     "base_month: growth and price declines have run for t + 1 months, adoption ramps are read at t"
 )
-FIT_WORDS = ("fit", "auto", "logs")
 
 
 @dataclass
@@ -276,53 +275,6 @@ def _scenario_month(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in keys}
 
 
-def _growth(
-    spec: str | None, scenarios: Sequence[Scenario], full: Sequence[Month]
-) -> tuple[Growth, dict[str, LogLinearFit], list[str]]:
-    """The volume driver: --growth > the scenarios' own (when they agree) > a fit of the logs > flat."""
-    tokens, requests, notes = fit_months(full)
-    fits = {f.measure: f for f in (tokens, requests) if f is not None}
-    warnings = list(notes) if tokens is not None else []
-    if tokens is not None and requests is not None:
-        t_lo, t_hi = tokens.annual_interval(0.9)
-        r_lo, r_hi = requests.annual_interval(0.9)
-        if t_hi < r_lo or r_hi < t_lo:
-            warnings.append(
-                f"tokens grow {tokens.annual_factor:.2f}x/yr but requests {requests.annual_factor:.2f}x/yr "
-                "(tokens per request are changing); the forecast follows tokens, which cost is billed on"
-            )
-    source = "--growth"
-    if spec is None:
-        given = sorted({s.forecast.growth for s in scenarios if s.forecast and s.forecast.growth})
-        if len(given) > 1:
-            raise UsageError(f"the scenarios assume different growth ({', '.join(given)}); pick one with --growth")
-        if given:
-            spec = given[0]
-            owner = next(s.name for s in scenarios if s.forecast and s.forecast.growth == spec)
-            source = f"scenario {owner}"
-    if spec is not None and spec.strip().lower() not in FIT_WORDS:
-        option = "--growth" if source == "--growth" else f"{source}: forecast.growth"
-        return Growth(factor=parse_factor(spec, "growth", source, option=option)), fits, warnings
-    if tokens is None:
-        if spec is not None:
-            raise UsageError(f"--growth {spec}: {notes[0]}")
-        warnings += [f"{notes[0]}: growth is taken as flat; pass --growth to set it"]
-        return Growth(factor=flat("growth", "default: too little history to fit")), fits, warnings
-    return Growth(fit=tokens), fits, warnings
-
-
-def _base_month(months: Sequence[Month]) -> tuple[Month, list[str]]:
-    full = [m for m in months if m.full and m.requests > 0]
-    warnings = [f"{m.label} is not a full month ({m.note}); it is left out" for m in months if not m.full]
-    if full:
-        return full[-1], warnings
-    used = [m for m in months if m.requests > 0]
-    if not used:
-        raise InputError("no priced usage to forecast (every row is unpriced or outside --since/--until)")
-    warnings.append(f"no full month in the logs: the forecast starts from the partial month {used[-1].label}")
-    return used[-1], warnings
-
-
 def run_forecast(
     inputs: list[str],
     *,
@@ -360,8 +312,9 @@ def run_forecast(
     for scenario, where in loaded[len(loaded) - len(extra) :]:
         check_targets(scenario, book, where)
     scenarios = [s for s, _ in loaded]
+    given_growth, fit_asked = cli_growth(growth)
     decline_cli = parse_factor(price_decline, "decline", "--price-decline") if price_decline else None
-    tracks = [_track(s, where, decline_cli, ramp_jitter) for s, where in loaded]
+    tracks = [scenario_track(s, where, decline_cli, ramp_jitter) for s, where in loaded]
     where_tags = sorted({k for s in scenarios for m in s.move for k in m.where if k not in BUILTIN_DIMS})
     usage = price_logs(
         inputs,
@@ -381,9 +334,9 @@ def run_forecast(
     past, notes = history(cells, tz, parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until"))
     if not past:
         raise InputError("no priced usage to forecast (every row is outside --since/--until)")
-    base, base_notes = _base_month(past)
+    base, base_notes = base_month(past)
     full = [m for m in past if m.full and m.start <= base.start]
-    driver, fits, growth_notes = _growth(growth, scenarios, full)
+    driver, fits, growth_notes = resolve_growth(given_growth, fit_asked, loaded, full)
     horizon = months or max((s.forecast.horizon_months or 0 for s in scenarios if s.forecast), default=0)
     horizon = horizon or DEFAULT_MONTHS
     if not 1 <= horizon <= MAX_MONTHS:
@@ -431,24 +384,4 @@ def run_forecast(
         seed=seed,
         options={"tz": tz, "since": since, "until": until},
         warnings=warnings,
-    )
-
-
-def _track(scenario: Scenario, where: str, decline: Factor | None, jitter: float | None) -> Track:
-    """A scenario's drivers: --price-decline > its own price_decline > flat; its ramp; its switching cost."""
-    spec = scenario.forecast
-    if decline is None:
-        if spec is not None and spec.price_decline:
-            decline = parse_factor(
-                spec.price_decline, "decline", f"scenario {scenario.name}", option=f"{where}: forecast.price_decline"
-            )
-        else:
-            decline = flat("decline")
-    if spec is not None and spec.switching_cost < 0:
-        raise ScenarioError(f"{where}: forecast.switching_cost must not be negative")
-    return Track(
-        name=scenario.name,
-        adoption=adoption(spec.ramp if spec else None, where, jitter),
-        decline=decline,
-        switching_cost=spec.switching_cost if spec else 0.0,
     )
