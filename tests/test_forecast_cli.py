@@ -200,7 +200,10 @@ def test_machine_formats_carry_every_month_and_band(make_log: MakeLog, cli: Cli,
     for column in ("month", "month_index", "cost", "p10", "p50", "p90", "savings_p90", "cumulative_savings_p10"):
         assert column in frame.columns
     csv = cli("forecast", log, "--months", "12", "--format", "csv")
-    assert csv.stdout.splitlines()[0].startswith("month,month_index,series,cost,p10,p50,p90")
+    header = "month,month_index,series,cost,p10,p50,p90,savings,savings_p10,savings_p50,savings_p90,"
+    header += "cumulative_savings,cumulative_savings_p10,cumulative_savings_p50,cumulative_savings_p90,adoption"
+    assert csv.stdout.splitlines()[0] == header  # the same columns with or without scenarios
+    assert list(frame.columns) == header.split(",")
     assert len(csv.stdout.splitlines()) == 13
 
 

@@ -40,6 +40,23 @@ DEFAULT_DRAWS = 1000
 DEFAULT_SEED = 0
 MAX_MONTHS = 120
 MAX_DRAWS = 100_000
+ROW_COLUMNS = (
+    "month_index",
+    "series",
+    "cost",
+    "p10",
+    "p50",
+    "p90",
+    "savings",
+    "savings_p10",
+    "savings_p50",
+    "savings_p90",
+    "cumulative_savings",
+    "cumulative_savings_p10",
+    "cumulative_savings_p50",
+    "cumulative_savings_p90",
+    "adoption",
+)
 MONTH_ZERO = (
     "month_index 0 is the first forecast month, the month after base_month; month t is t + 1 months after "
     "base_month: growth and price declines have run for t + 1 months, adoption ramps are read at t"
@@ -90,11 +107,10 @@ class ForecastResult:
     def rows(self) -> pl.DataFrame:
         """One row per (month, series) with every band: the CSV/Parquet view."""
         months = pl.DataFrame({"month_index": range(len(self.months)), "month": self.labels})
-        return (
-            self.projection.frame.join(months, on="month_index", how="left")
-            .select("month", "month_index", pl.all().exclude("month", "month_index"))
-            .sort("month_index", maintain_order=True)
-        )
+        frame = self.projection.frame.join(months, on="month_index", how="left")
+        # the same columns with or without scenarios (savings and adoption are empty for the baseline)
+        missing = [pl.lit(None, dtype=pl.Float64).alias(c) for c in ROW_COLUMNS if c not in frame.columns]
+        return frame.with_columns(missing).select("month", *ROW_COLUMNS).sort("month_index", maintain_order=True)
 
     def series(self, name: str) -> list[dict[str, Any]]:
         """A series' monthly rows (point and bands), in month order."""
