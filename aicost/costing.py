@@ -24,6 +24,8 @@ from aicost.schema import INTERNAL_PREFIX, REASONING, SERVICE_TIERS, TIMESTAMP_D
 P = INTERNAL_PREFIX
 TIER, EPOCH, WSTATE, SIZE = f"{P}tier", f"{P}epoch", f"{P}wstate", f"{P}size"
 PTS, AVG_PROMPT, ROWS, FIRST_BAD = f"{P}pts", f"{P}avg_prompt", f"{P}rows", f"{P}first_bad"
+# the cell's last call: with PTS (its first) it tells `forecast` which months the logs cover in full
+PTS_MAX = f"{P}pts_max"
 DUP, IN_RANGE, REPORTED_N = f"{P}dup", f"{P}in_range", f"{P}reported_n"
 STATUS, PROVIDER_OUT = f"{P}status", f"{P}provider_out"
 PRICING_KEYS = (TIER, EPOCH, WSTATE, SIZE)
@@ -164,6 +166,7 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
         pl.col("reported_cost").sum().alias("reported_cost"),
         pl.col("reported_cost").count().cast(pl.Int64).alias(REPORTED_N),
         pl.col(PTS).min(),
+        pl.col(PTS).max().alias(PTS_MAX),
         pl.col(AVG_PROMPT).min(),
         ((pl.col(FILE) * (1 << _ROW_BITS)) + pl.col(ROW)).min().alias(FIRST_BAD),
     ]

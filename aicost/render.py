@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from aicost.forecast import ForecastResult
+from aicost.forecast.chart import ChartData, usd_tick
 from aicost.report import ReportResult
 from aicost.simulate import SimulateResult
 
@@ -507,3 +509,201 @@ def render_model(result: Any, color: bool) -> bytes:
 
 def _other(other: dict[str, Any]) -> str:
     return ", ".join(f"{k} {price(v)}" for k, v in sorted(other.items()))
+
+
+# ------------------------------------------------------------------------------------------- forecast
+
+_MARKERS = ("●", "◆", "▲", "■", "★", "▼", "✚", "◼")
+_SERIES_STYLES = ("bold cyan", "bold magenta", "bold green", "bold yellow", "bold blue", "bold red")
+
+
+def forecast_chart(chart: ChartData, height: int = 14) -> Text:
+    """A character chart of monthly cost: history (○), baseline and scenarios with their P10–P90 bands."""
+    positions = chart.positions
+    width = 3 if len(positions) <= 26 else 2 if len(positions) <= 40 else 1
+    top = chart.top * 1.05 or 1.0
+    grid: list[list[tuple[str, str]]] = [[(" ", "")] * (len(positions) * width) for _ in range(height)]
+
+    def row(value: float) -> int:
+        return height - 1 - min(height - 1, max(0, round(value / top * (height - 1))))
+
+    def column(x: int) -> int:
+        return positions.index(x) * width + width // 2
+
+    styled = []
+    legend = Text()
+    for i, line in enumerate(chart.lines):
+        if line.kind == "history":
+            styled.append((line, "○", "dim"))
+        else:
+            k = len(styled) - (1 if chart.lines[0].kind == "history" else 0)
+            styled.append((line, _MARKERS[k % len(_MARKERS)], _SERIES_STYLES[k % len(_SERIES_STYLES)]))
+        legend.append("  " if i else "")
+        legend.append(f"{styled[-1][1]} {line.label}", style=styled[-1][2])
+    for line, _, style in styled:
+        if line.low is None or line.high is None:
+            continue
+        shade = "░" if line.kind == "baseline" else "▒"
+        for x, low, high in zip(line.x, line.low, line.high, strict=True):
+            for r in range(row(high), row(low) + 1):
+                grid[r][column(x)] = (shade, style.replace("bold ", "dim "))
+    for line, marker, style in styled:
+        for x, y in zip(line.x, line.y, strict=True):
+            grid[row(y)][column(x)] = (marker, style)
+    label_width = max(len(usd_tick(top, top)), len(usd_tick(0, top)))
+    text = Text()
+    for r in range(height):
+        value = top * (height - 1 - r) / (height - 1)
+        label = usd_tick(value, top) if r in (0, height // 2, height - 1) else ""
+        text.append(f"{label:>{label_width}} ┤" if label else " " * label_width + " │", style="dim")
+        for char, style in grid[r]:
+            text.append(char, style=style or None)
+        text.append("\n")
+    text.append(" " * label_width + " └" + "─" * (len(positions) * width) + "\n", style="dim")
+    axis = [" "] * (len(positions) * width + 8)
+    step = max(1, -(-8 // width))
+    for i in range(0, len(positions), step):
+        label = chart.labels[i]
+        start = i * width
+        axis[start : start + len(label)] = list(label)
+    text.append(" " * (label_width + 2) + "".join(axis).rstrip() + "\n", style="dim")
+    text.append(" " * (label_width + 2))
+    text.append_text(legend)
+    text.append("   ░/▒ P10–P90", style="dim")
+    return text
+
+
+def _band(low: float, high: float) -> str:
+    return f"{money(low, 0)}–{money(high, 0)}" if max(abs(low), abs(high)) >= 100 else f"{money(low)}–{money(high)}"
+
+
+def forecast_tables(result: ForecastResult) -> list[Any]:
+    """Headline, assumptions, the chart, the monthly table and (with --backtest) the backtest table."""
+    doc = result.to_json()
+    base = doc["baseline"]
+    out: list[Any] = []
+    growth = doc["assumptions"]["growth"]
+    if growth["source"] == "fit":
+        lo, hi = growth["interval_80"]
+        how = f"fitted from {growth['fitted']['tokens']['months']} months of tokens, P10–P90 {lo:.2f}x–{hi:.2f}x"
+    else:
+        how = f"{growth['spec']} ({growth['source']})"
+    headline = Text.assemble(
+        ("Forecast ", "bold"),
+        f"{doc['first_month']}–{result.labels[-1]} ({len(result.months)} months) after base month "
+        f"{doc['base_month']} (${money(doc['base_month_cost'])}). ",
+        ("Baseline ", "bold"),
+        (f"${money(base['total_cost'])}", "bold"),
+        f" (P10–P90 ${_band(base['p10'], base['p90'])}); volume growth {growth['annual_factor']:.2f}x/yr, {how}.",
+    )
+    out.append(headline)
+    for s in doc["scenarios"]:
+        line = Text.assemble(
+            "  ",
+            (s["name"], "bold cyan"),
+            f": ${money(s['total_cost'])}, saving ${money(s['savings'])} ({s['savings_pct']:.1f}%); "
+            f"steady state {s['steady_state_ratio'] or 0:.3f} of baseline",
+        )
+        if s["switching_cost"]:
+            paid = s["payback_month"] or f"not within {len(result.months)} months"
+            line.append(f"; switching cost ${money(s['switching_cost'])} paid back {paid}")
+        out.append(line)
+    out.append(Text(""))
+    out.append(forecast_chart(result.chart()))
+    table = Table(
+        box=box.SIMPLE_HEAVY,
+        title="Monthly cost (USD): point forecast and P10–P90",
+        title_justify="left",
+        show_footer=True,
+    )
+    table.add_column("Month", footer="Total", no_wrap=True)
+    table.add_column("Baseline (USD)", justify="right", footer=money(base["total_cost"]), no_wrap=True)
+    table.add_column("P10–P90", justify="right", footer=_band(base["p10"], base["p90"]), no_wrap=True)
+    for s in doc["scenarios"]:
+        table.add_column(f"{s['name']} (USD)", justify="right", footer=money(s["total_cost"]), no_wrap=True)
+        table.add_column("P10–P90", justify="right", footer=_band(s["p10"], s["p90"]), no_wrap=True)
+        table.add_column("Adoption", justify="right", no_wrap=True)
+        table.add_column("Cum. savings (USD)", justify="right", footer=money(s["savings"]), no_wrap=True)
+    for month in doc["months"]:
+        b = month["baseline"]
+        cells: list[Any] = [month["month"], money(b["cost"]), _band(b["p10"], b["p90"])]
+        for s in doc["scenarios"]:
+            m = month["scenarios"][s["name"]]
+            cum = m["cumulative_savings"]
+            cells += [
+                money(m["cost"]),
+                _band(m["p10"], m["p90"]),
+                f"{m['adoption']:.0%}",
+                Text(money(cum), style="green" if cum > 0 else "red" if cum < 0 else ""),
+            ]
+        table.add_row(*cells)
+    out += [table, Text(_forecast_caption(result, doc), style="dim")]
+    if result.backtest is not None:
+        out += _backtest_table(doc["backtest"])
+    return out
+
+
+def _forecast_caption(result: ForecastResult, doc: dict[str, Any]) -> str:
+    pricing = doc["pricing"]
+    parts = [
+        "Month 0 is the first forecast month; month t has t + 1 months of growth and price decline, and ramps "
+        "are read at t.",
+        f"Ranges: {result.draws:,} draws, seed {result.seed}"
+        + (
+            f", over {', '.join(doc['assumptions']['monte_carlo']['uncertain_drivers'])}."
+            if doc["assumptions"]["monte_carlo"]["uncertain_drivers"]
+            else " (no uncertain driver: bands are points)."
+        ),
+    ]
+    for s in doc["assumptions"]["scenarios"]:
+        ramp = s["ramp"]
+        shape = ramp["shape"]
+        if shape == "logistic":
+            shape += f" mid {ramp['midpoint_month']:g}, 10→90% in {ramp['p10_to_p90_months']:g} months"
+        elif shape == "linear":
+            shape += f" {ramp['start_month']:g}→{ramp['end_month']:g}"
+        else:
+            shape += f" at {ramp['start_month']:g}"
+        decline = s["price_decline"]
+        parts.append(
+            f"{s['name']}: ramp {shape}; targets' prices ÷{decline['annual_factor']:.3g}/yr ({decline['spec']})."
+        )
+    changes = doc["assumptions"]["list_prices"]["changes"]
+    if changes:
+        parts.append(
+            "Dated list-price changes: "
+            + ", ".join(f"{c['month']} {c['change_pct']:+.1f}%" for c in changes if c["change_pct"] is not None)
+            + "."
+        )
+    parts.append(f"Prices as of {str(pricing['as_of'] or 'unknown')[:10]} (sha256 {str(pricing['sha256'])[:12]}).")
+    return " ".join(parts)
+
+
+def _backtest_table(bt: dict[str, Any]) -> list[Any]:
+    table = Table(
+        box=box.SIMPLE,
+        title=f"Backtest: the last {bt['held_out_months']} full month(s) forecast from "
+        f"{bt['training_months'][0]}–{bt['training_months'][-1]}",
+        title_justify="left",
+    )
+    for header in ("Month", "Actual (USD)", "Forecast (USD)", "P10–P90", "Error"):
+        table.add_column(header, justify="left" if header == "Month" else "right", no_wrap=True)
+    for row in bt["months"]:
+        error = "–" if row["error_pct"] is None else f"{row['error_pct']:+.1f}%"
+        table.add_row(row["month"], money(row["actual"]), money(row["forecast"]), _band(row["p10"], row["p90"]), error)
+    if bt["mape_pct"] is None:
+        summary = Text("No held-out month has a positive actual cost to compare with.")
+    else:
+        summary = Text.assemble(
+            ("Backtest MAPE ", "bold"),
+            (f"{bt['mape_pct']:.1f}%", "bold"),
+            f", bias {bt['bias_pct']:+.1f}% (positive: the forecast ran high); "
+            f"{bt['coverage_p10_p90']:.0%} of actual months inside P10–P90; "
+            f"growth {bt['growth_annual_factor']:.2f}x/yr ({bt['growth_source']}).",
+        )
+    return [table, summary]
+
+
+def render_forecast(result: ForecastResult, color: bool) -> bytes:
+    """The forecast view as bytes."""
+    return to_text(forecast_tables(result), color)

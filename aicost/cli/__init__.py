@@ -10,6 +10,7 @@ import typer
 from aicost import __version__
 from aicost.cli import prices as prices_cli
 from aicost.cli.common import handled
+from aicost.cli.forecast import forecast
 from aicost.cli.report import report
 from aicost.cli.simulate import scenarios_app, simulate
 
@@ -43,6 +44,7 @@ def _root(
 
 app.command("report")(handled(report))
 app.command("simulate")(handled(simulate))
+app.command("forecast")(handled(forecast))
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(prices_cli.app, name="prices")
 
