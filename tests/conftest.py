@@ -57,8 +57,10 @@ def aicost_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path
 def rows_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
     """Canonical rows with defaults filled in (tags allowed)."""
     filled = [{**ROW_DEFAULTS, **row} for row in rows]
-    return pl.DataFrame(filled, schema_overrides={"timestamp": pl.Datetime("us", "UTC"), "provider": pl.String,
-                                                  "service_tier": pl.String})
+    return pl.DataFrame(
+        filled,
+        schema_overrides={"timestamp": pl.Datetime("us", "UTC"), "provider": pl.String, "service_tier": pl.String},
+    )
 
 
 @pytest.fixture

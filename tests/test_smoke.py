@@ -21,9 +21,25 @@ def test_report_sample_parquet_prints_a_table_with_a_total(cli: Callable[..., Re
 
 def test_report_json_has_the_contract_fields(cli_json: Callable[..., dict[str, Any]]) -> None:
     doc = cli_json("report", REPO / "sample_logs")
-    for key in ("schema_version", "currency", "total_cost", "rows", "unpriced", "rows_read", "rows_priced",
-                "rows_unpriced", "rows_rejected", "pricing"):
+    for key in (
+        "schema_version",
+        "currency",
+        "total_cost",
+        "rows",
+        "unpriced",
+        "rows_read",
+        "rows_priced",
+        "rows_unpriced",
+        "rows_rejected",
+        "pricing",
+    ):
         assert key in doc
-    assert doc["rows_read"] == (doc["rows_priced"] + doc["rows_unpriced"] + doc["rows_rejected"]
-                                + doc["rows_skipped"] + doc["rows_deduplicated"] + doc["rows_filtered"])
+    assert doc["rows_read"] == (
+        doc["rows_priced"]
+        + doc["rows_unpriced"]
+        + doc["rows_rejected"]
+        + doc["rows_skipped"]
+        + doc["rows_deduplicated"]
+        + doc["rows_filtered"]
+    )
     assert json.dumps(doc)  # serialisable as is
