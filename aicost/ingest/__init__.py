@@ -1,4 +1,8 @@
-"""Reading usage logs into one lazy frame in the canonical usage schema."""
+"""Reading usage logs into one lazy frame in the canonical usage schema.
+
+Each file is detected on its own (or forced with --log-format), so one command can mix canonical logs,
+provider bodies, gateway exports and agent sessions; each is adapted to the same canonical columns.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +11,65 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from aicost.errors import InputError
-from aicost.ingest.canonical import FILE, REJECT, ROW, SKIP, to_canonical
+from aicost.errors import InputError, UsageError
+from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, to_canonical
 from aicost.ingest.files import LogFile, expand, read_stdin
+from aicost.ingest.formats import CANONICAL, FORMATS, detect, known_formats, sniff
 from aicost.schema import USAGE_SCHEMA
 
-__all__ = ["FILE", "REJECT", "ROW", "SKIP", "Ingested", "LogFile", "locate_row", "scan_logs"]
+__all__ = [
+    "FILE",
+    "NOTE",
+    "PREF",
+    "REJECT",
+    "ROW",
+    "SKIP",
+    "IngestOptions",
+    "Ingested",
+    "LogFile",
+    "known_formats",
+    "locate_row",
+    "scan_logs",
+]
 
 _JSONL_INFER_ROWS = 1000
+SOURCE_FORMAT = "source_format"
+LOGGED_MODEL = "logged_model"
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read logs: a forced format, and model aliases (e.g. Bedrock application profile ARNs)."""
+
+    log_format: str | None = None
+    model_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """Refuse an unknown --log-format name, listing the known ones."""
+        if self.log_format is not None and self.log_format not in known_formats():
+            raise UsageError(f"--log-format {self.log_format}: unknown format (known: {', '.join(known_formats())})")
 
 
 @dataclass
 class Ingested:
-    """The logs as one lazy canonical frame, and the files it came from."""
+    """The logs as one lazy canonical frame, the files it came from and the format each was read as."""
 
     frame: pl.LazyFrame
     files: list[LogFile]
     tags: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
 
     def file(self, index: int) -> LogFile:
         """The file with a given index."""
         return self.files[index]
 
+    def format_of(self, index: int) -> str:
+        """The format a file was read as."""
+        return self.formats[index] if index < len(self.formats) else CANONICAL
+
 
 def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
-    """A lazy frame over one file's records, as written."""
+    """A lazy frame over one canonical file's records, as written."""
     try:
         if log.kind == "parquet":
             return pl.scan_parquet(log.path)
@@ -47,20 +85,53 @@ def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
     raise InputError(f"{log.display}: {log.kind} logs need a log-format adapter; none matches this file")
 
 
-def scan_logs(inputs: list[str], mapping: Mapping[str, str] | None = None) -> Ingested:
+def read_file(
+    log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], options: IngestOptions
+) -> tuple[pl.LazyFrame, LogFile, str]:
+    """One file as a canonical frame, with the file (its kind corrected after sniffing) and its format."""
+    forced = options.log_format
+    sniffed = sniff(log, stdin) if forced != CANONICAL or log.kind == "json" else None
+    log = sniffed.log if sniffed is not None else log
+    name = forced or (detect(sniffed, FORMATS, mapping) if sniffed is not None else CANONICAL)
+    if name == CANONICAL:
+        return to_canonical(read_raw(log, stdin), log, mapping), log, name
+    fmt = FORMATS[name]
+    assert sniffed is not None
+    if log.kind not in fmt.kinds:
+        kinds = ", ".join(sorted(fmt.kinds))
+        raise InputError(f"{log.display}: {name} logs are {kinds} files, not {log.kind}")
+    adapted = fmt.adapt(fmt.open(sniffed, stdin)).with_columns(pl.lit(name).alias(SOURCE_FORMAT))
+    return to_canonical(adapted, log, {}, adapted=True), log, name
+
+
+def scan_logs(
+    inputs: list[str], mapping: Mapping[str, str] | None = None, options: IngestOptions | None = None
+) -> Ingested:
     """Expand LOGS arguments and return their canonical usage as one lazy frame."""
+    options = options or IngestOptions()
+    options.check()
     files = expand(inputs)
     stdin = read_stdin() if any(f.is_stdin for f in files) else None
     if stdin is not None and not stdin.strip():
         raise InputError("<stdin>: no input; pipe JSONL usage records into `-`")
-    frames = [to_canonical(read_raw(f, stdin), f, mapping or {}) for f in files]
+    frames, logs, formats = [], [], []
+    for log in files:
+        frame, log, name = read_file(log, stdin, mapping or {}, options)
+        frames.append(frame)
+        logs.append(log)
+        formats.append(name)
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     tags = list(
         dict.fromkeys(
             c for f in frames for c in f.collect_schema() if c not in USAGE_SCHEMA and not c.startswith("_aicost_")
         )
     )
-    return Ingested(frame=frame, files=files, tags=tags)
+    if options.model_aliases:
+        # price what the alias names; keep the id as logged, as a tag (pitfall 18)
+        aliases = dict(options.model_aliases)
+        frame = frame.with_columns(pl.col("model").alias(LOGGED_MODEL), pl.col("model").replace(aliases).alias("model"))
+        tags.append(LOGGED_MODEL)
+    return Ingested(frame=frame, files=logs, tags=tags, formats=formats)
 
 
 def locate_row(log: LogFile, row: int) -> str:
