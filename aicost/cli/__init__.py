@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aicost import __version__
+from aicost.cli import logs as logs_cli
 from aicost.cli import prices as prices_cli
 from aicost.cli.common import handled
 from aicost.cli.report import report
@@ -42,6 +43,7 @@ def _root(
 
 app.command("report")(handled(report))
 app.add_typer(prices_cli.app, name="prices")
+app.add_typer(logs_cli.app, name="logs")
 
 
 def main() -> None:

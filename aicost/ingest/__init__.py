@@ -34,6 +34,10 @@ __all__ = [
 
 _JSONL_INFER_ROWS = 1000
 SOURCE_FORMAT = "source_format"
+PROFILE_HINT = (
+    "Bedrock application inference profile ARNs name no model: price them with --model-alias ARN=MODEL_ID "
+    "(or a TOML [model_aliases] file)"
+)
 LOGGED_MODEL = "logged_model"
 
 
@@ -131,7 +135,17 @@ def scan_logs(
         aliases = dict(options.model_aliases)
         frame = frame.with_columns(pl.col("model").alias(LOGGED_MODEL), pl.col("model").replace(aliases).alias("model"))
         tags.append(LOGGED_MODEL)
+    if {"bedrock-log", "bedrock-converse", "litellm"} & set(formats):
+        frame = _profile_hint(frame)
     return Ingested(frame=frame, files=logs, tags=tags, formats=formats)
+
+
+def _profile_hint(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Say how to price a Bedrock application inference profile: its ARN names no model (§7)."""
+    opaque = pl.col("model").str.contains(":application-inference-profile/", literal=True).fill_null(False)
+    hint = pl.when(opaque).then(pl.lit(PROFILE_HINT))
+    note = pl.coalesce(pl.col(NOTE), hint) if NOTE in frame.collect_schema() else hint
+    return frame.with_columns(note.alias(NOTE))
 
 
 def locate_row(log: LogFile, row: int) -> str:
