@@ -6,7 +6,7 @@ provider bodies, gateway exports and agent sessions; each is adapted to the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -14,7 +14,9 @@ import polars as pl
 from aicost.errors import InputError, UsageError
 from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, to_canonical
 from aicost.ingest.files import LogFile, expand, read_stdin
-from aicost.ingest.formats import CANONICAL, FORMATS, detect, known_formats, sniff
+from aicost.ingest.formats import CANONICAL, FORMATS, Sniff, detect, known_formats, sniff
+from aicost.ingest.formats.fields import Doc
+from aicost.ingest.formats.read import text_doc
 from aicost.schema import USAGE_SCHEMA
 
 __all__ = [
@@ -89,23 +91,59 @@ def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
     raise InputError(f"{log.display}: {log.kind} logs need a log-format adapter; none matches this file")
 
 
-def read_file(
-    log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], options: IngestOptions
-) -> tuple[pl.LazyFrame, LogFile, str]:
-    """One file as a canonical frame, with the file (its kind corrected after sniffing) and its format."""
+@dataclass
+class _Opened:
+    """One file after sniffing: the file (kind corrected), its format, and what detection sampled."""
+
+    log: LogFile
+    name: str
+    sniffed: Sniff | None
+
+
+def _open(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], options: IngestOptions) -> _Opened:
     forced = options.log_format
     sniffed = sniff(log, stdin) if forced != CANONICAL or log.kind == "json" else None
     log = sniffed.log if sniffed is not None else log
     name = forced or (detect(sniffed, FORMATS, mapping) if sniffed is not None else CANONICAL)
-    if name == CANONICAL:
-        return to_canonical(read_raw(log, stdin), log, mapping), log, name
-    fmt = FORMATS[name]
-    assert sniffed is not None
-    if log.kind not in fmt.kinds:
-        kinds = ", ".join(sorted(fmt.kinds))
+    if name != CANONICAL and log.kind not in FORMATS[name].kinds:
+        kinds = ", ".join(sorted(FORMATS[name].kinds))
         raise InputError(f"{log.display}: {name} logs are {kinds} files, not {log.kind}")
-    adapted = fmt.adapt(fmt.open(sniffed, stdin)).with_columns(pl.lit(name).alias(SOURCE_FORMAT))
-    return to_canonical(adapted, log, {}, adapted=True), log, name
+    return _Opened(log=log, name=name, sniffed=sniffed)
+
+
+def _adapted(name: str, doc: Doc, log: LogFile) -> pl.LazyFrame:
+    adapted = FORMATS[name].adapt(doc).with_columns(pl.lit(name).alias(SOURCE_FORMAT))
+    return to_canonical(adapted, log, {}, adapted=True)
+
+
+def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, str]) -> list[pl.LazyFrame]:
+    """One canonical frame per file, except that line-based files of one format (and layout) share one
+    frame: a folder of thousands of Claude Code sessions is one plan, not thousands."""
+    groups: dict[tuple[str, Hashable], list[_Opened]] = {}
+    slots: list[_Opened | tuple[str, Hashable]] = []
+    for item in opened:
+        fmt = FORMATS.get(item.name)
+        if fmt is not None and item.sniffed is not None and fmt.lines(item.sniffed):
+            key = (item.name, fmt.layout(item.sniffed.records))
+            if key not in groups:
+                groups[key] = []
+                slots.append(key)
+            groups[key].append(item)
+        else:
+            slots.append(item)
+    frames = []
+    for slot in slots:
+        if isinstance(slot, _Opened):
+            if slot.name == CANONICAL:
+                frames.append(to_canonical(read_raw(slot.log, stdin), slot.log, mapping))
+            else:
+                assert slot.sniffed is not None
+                frames.append(_adapted(slot.name, FORMATS[slot.name].open(slot.sniffed, stdin), slot.log))
+        else:
+            members = groups[slot]
+            sniffs = [m.sniffed for m in members if m.sniffed is not None]
+            frames.append(_adapted(slot[0], text_doc(sniffs, stdin), members[0].log))
+    return frames
 
 
 def scan_logs(
@@ -118,33 +156,28 @@ def scan_logs(
     stdin = read_stdin() if any(f.is_stdin for f in files) else None
     if stdin is not None and not stdin.strip():
         raise InputError("<stdin>: no input; pipe JSONL usage records into `-`")
-    frames, logs, formats = [], [], []
-    for log in files:
-        frame, log, name = read_file(log, stdin, mapping or {}, options)
-        frames.append(frame)
-        logs.append(log)
-        formats.append(name)
+    opened = [_open(log, stdin, mapping or {}, options) for log in files]
+    frames = _frames(opened, stdin, mapping or {})
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
-    tags = list(
-        dict.fromkeys(
-            c for f in frames for c in f.collect_schema() if c not in USAGE_SCHEMA and not c.startswith("_aicost_")
-        )
-    )
+    schemas = [f.collect_schema() for f in frames]
+    tags = list(dict.fromkeys(c for s in schemas for c in s if c not in USAGE_SCHEMA and not c.startswith("_aicost_")))
+    logs = [o.log for o in opened]
+    formats = [o.name for o in opened]
     if options.model_aliases:
         # price what the alias names; keep the id as logged, as a tag (pitfall 18)
         aliases = dict(options.model_aliases)
         frame = frame.with_columns(pl.col("model").alias(LOGGED_MODEL), pl.col("model").replace(aliases).alias("model"))
         tags.append(LOGGED_MODEL)
     if {"bedrock-log", "bedrock-converse", "litellm"} & set(formats):
-        frame = _profile_hint(frame)
+        frame = _profile_hint(frame, has_note=any(NOTE in s for s in schemas))
     return Ingested(frame=frame, files=logs, tags=tags, formats=formats)
 
 
-def _profile_hint(frame: pl.LazyFrame) -> pl.LazyFrame:
+def _profile_hint(frame: pl.LazyFrame, has_note: bool) -> pl.LazyFrame:
     """Say how to price a Bedrock application inference profile: its ARN names no model (§7)."""
     opaque = pl.col("model").str.contains(":application-inference-profile/", literal=True).fill_null(False)
     hint = pl.when(opaque).then(pl.lit(PROFILE_HINT))
-    note = pl.coalesce(pl.col(NOTE), hint) if NOTE in frame.collect_schema() else hint
+    note = pl.coalesce(pl.col(NOTE), hint) if has_note else hint
     return frame.with_columns(note.alias(NOTE))
 
 

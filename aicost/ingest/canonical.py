@@ -28,7 +28,7 @@ SKIP = f"{INTERNAL_PREFIX}skip"
 # optional, from format adapters: a de-duplication preference (higher wins) and a note for warnings
 PREF = f"{INTERNAL_PREFIX}pref"
 NOTE = f"{INTERNAL_PREFIX}note"
-ADAPTER_COLUMNS = (ROW, REJECT, SKIP, PREF, NOTE)
+ADAPTER_COLUMNS = (ROW, FILE, REJECT, SKIP, PREF, NOTE)
 
 # Timestamp layouts tried on string columns, sniffed per file from a sample of values.
 TIMESTAMP_FORMATS = (
@@ -213,7 +213,8 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, 
         exprs.append(pl.lit(None, dtype=pl.Float64).alias("reported_cost"))
     tags = [c for c in schema if c not in USAGE_SCHEMA and not c.startswith(INTERNAL_PREFIX)]
     exprs += [_tag_expr(c, schema[c]) for c in tags]
-    exprs.append(pl.lit(log.index, dtype=pl.Int64).alias(FILE))
+    # an adapted frame may hold several files of one format, each row tagged with its file
+    exprs.append(pl.col(FILE) if adapted and FILE in schema else pl.lit(log.index, dtype=pl.Int64).alias(FILE))
     exprs.append(pl.col(ROW).cast(pl.Int64))
     if not adapted:
         exprs.append(pl.coalesce(reasons).alias(REJECT) if reasons else pl.lit(None, dtype=pl.String).alias(REJECT))

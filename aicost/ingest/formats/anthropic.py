@@ -8,6 +8,8 @@ Anthropic keeps cache reads and writes *outside* `input_tokens` (pitfall 1), spl
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from aicost.ingest.formats.base import Format, documents, records
@@ -70,13 +72,14 @@ def tier(r: Rows, u: str) -> pl.Expr:
     return pl.when(speed == "fast").then(pl.lit("fast")).otherwise(r.text(f"{prefix}service_tier"))
 
 
-def _events(doc: Doc) -> bool:
-    return any(r.get("type") in ("message_start", "message_delta") for r in doc.sample)
+def events(sample: list[dict[str, Any]]) -> bool:
+    """Whether a file is a captured event stream rather than message bodies."""
+    return any(r.get("type") in ("message_start", "message_delta") for r in sample)
 
 
 def adapt_messages(doc: Doc) -> pl.LazyFrame:
     """Messages bodies, or a captured event stream reduced to each message's final usage (pitfall 9)."""
-    if _events(doc):
+    if events(doc.sample):
         return _adapt_stream(doc)
     r = Rows(doc)
     has_usage = r.text("usage").is_not_null()
@@ -104,7 +107,7 @@ def _adapt_stream(doc: Doc) -> pl.LazyFrame:
     r = Rows(doc)
     kind = r.text("type")
     start = kind == "message_start"
-    msg = pl.when(start).then(r.text("message.id")).forward_fill()
+    msg = doc.in_file(pl.when(start).then(r.text("message.id")).forward_fill())
     raw = usage_columns(r, "message.usage", required=False)
     delta = usage_columns(r, "usage", required=False)
     carries = (start & r.text("message.usage").is_not_null()) | (
@@ -218,7 +221,9 @@ def adapt_usage_report(doc: Doc) -> pl.LazyFrame:
 
 
 FORMATS = (
-    Format("anthropic-messages", "Anthropic Messages bodies and stream events", records(), adapt_messages),
+    Format(
+        "anthropic-messages", "Anthropic Messages bodies and stream events", records(), adapt_messages, layout=events
+    ),
     Format("anthropic-batch", "Anthropic Message Batches results (priced at batch rates)", records(), adapt_batch),
     Format(
         "anthropic-usage-report",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -15,15 +16,30 @@ Opener = Callable[[Sniff, bytes | None], Doc]
 Adapter = Callable[[Doc], pl.LazyFrame]
 
 
+def _no_layout(sample: list[dict[str, Any]]) -> Hashable:
+    return None
+
+
+def _jsonl(sniffed: Sniff) -> bool:
+    return sniffed.log.kind == "jsonl" and not sniffed.log.is_stdin
+
+
 @dataclass(frozen=True)
 class Format:
-    """One log format: its `--log-format` name, a description, how to open a file, and its adapter."""
+    """One log format: its `--log-format` name, a description, how to open a file, and its adapter.
+
+    `lines` says whether a file is read line by line (then files of one format and `layout` — the
+    per-file choices an adapter makes from its sample, such as camelCase vs snake_case — are read
+    together as one frame).
+    """
 
     name: str
     title: str
     open: Opener
     adapt: Adapter
     kinds: frozenset[Kind] = frozenset({"jsonl", "json"})
+    lines: Callable[[Sniff], bool] = _jsonl
+    layout: Callable[[list[dict[str, Any]]], Hashable] = _no_layout
 
 
 def records(nest: Sequence[str] = ()) -> Opener:

@@ -7,10 +7,12 @@ it, and application-inference-profile ARNs, which name no model, are mapped with
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from aicost.ingest.formats.base import Format, records
-from aicost.ingest.formats.fields import Doc, Rows, first_reason, zero
+from aicost.ingest.formats.fields import Doc, Rows, first_reason, sampled, zero
 from aicost.schema import USAGE_SCHEMA
 
 
@@ -62,15 +64,15 @@ def metadata_tags(r: Rows, doc: Doc, path: str, taken: dict[str, pl.Expr]) -> di
     return out
 
 
-def _usage_root(doc: Doc) -> str:
+def usage_root(sample: list[dict[str, Any]]) -> str:
     """ConverseStream's final `metadata` event carries usage as `metadata.usage` (§7)."""
-    return "metadata.usage" if doc.sampled("metadata.usage") and not doc.sampled("usage") else "usage"
+    return "metadata.usage" if sampled(sample, "metadata.usage") and not sampled(sample, "usage") else "usage"
 
 
 def adapt_converse(doc: Doc) -> pl.LazyFrame:
     """Converse / ConverseStream responses; the model id comes from the logger's envelope (`modelId`)."""
     r = Rows(doc)
-    u = _usage_root(doc)
+    u = usage_root(doc.sample)
     doc.cache(u)
     details = _cache_details(r, f"{u}.cacheDetails")
     writes = zero(r.int(f"{u}.cacheWriteInputTokens"))
@@ -115,5 +117,11 @@ def _cache_details(r: Rows, path: str) -> dict[str, pl.Expr]:
 
 FORMATS = (
     Format("bedrock-log", "AWS Bedrock model invocation logs", records(), adapt_log),
-    Format("bedrock-converse", "AWS Bedrock Converse / ConverseStream responses", records(), adapt_converse),
+    Format(
+        "bedrock-converse",
+        "AWS Bedrock Converse / ConverseStream responses",
+        records(),
+        adapt_converse,
+        layout=usage_root,
+    ),
 )

@@ -10,15 +10,36 @@ can be partial: first-wins undercounts output), preferring a non-sidechain copy 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from aicost.ingest.formats.anthropic import tier, usage_columns
 from aicost.ingest.formats.base import Format, records
 from aicost.ingest.formats.fields import Doc, Rows, first_reason, zero
 
+# Lines that cannot be assistant turns (user turns carrying whole tool results are most of the bytes)
+# are only read for their type, not parsed field by field; a false match is still checked exactly.
+_MAYBE_ASSISTANT = r'"type"\s*:\s*"assistant"'
+
 
 def adapt(doc: Doc) -> pl.LazyFrame:
     """One row per line; assistant lines priced, the rest skipped."""
+    if not doc.is_text or doc.root is None:
+        return _adapt(doc)
+    maybe = pl.col(doc.root).str.contains(_MAYBE_ASSISTANT)
+    priced = _adapt(replace(doc, lf=doc.lf.filter(maybe)))
+    return pl.concat([priced, _other_lines(replace(doc, lf=doc.lf.filter(~maybe)))], how="diagonal_relaxed")
+
+
+def _other_lines(doc: Doc) -> pl.LazyFrame:
+    r = Rows(doc)
+    kind = r.text("type")
+    r.reject(kind.is_null(), "line without a type")
+    return r.frame({}, skip=pl.when(kind.is_not_null()).then(pl.format("Claude Code {} line (no usage)", kind)))
+
+
+def _adapt(doc: Doc) -> pl.LazyFrame:
     r = Rows(doc)
     kind = r.text("type")
     model = r.text("message.model")

@@ -19,9 +19,9 @@ _ASSUMED_NOTE = f"Codex events before any turn_context: model assumed {ASSUMED_M
 _FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
 
 
-def _previous(expr: pl.Expr, on: pl.Expr) -> pl.Expr:
-    """The value `expr` had on the last earlier row where `on` holds (rows are in file order)."""
-    return pl.when(on).then(expr).shift(1).forward_fill()
+def _previous(doc: Doc, expr: pl.Expr, on: pl.Expr) -> pl.Expr:
+    """The value `expr` had on the last earlier row of the same file where `on` holds."""
+    return doc.in_file(pl.when(on).then(expr).shift(1).forward_fill())
 
 
 def adapt(doc: Doc) -> pl.LazyFrame:
@@ -35,14 +35,15 @@ def adapt(doc: Doc) -> pl.LazyFrame:
     last = {f: r.int(f"{info}.last_token_usage.{f}") for f in _FIELDS}
     total = {f: r.int(f"{info}.total_token_usage.{f}") for f in _FIELDS}
     has_total = total["input_tokens"].is_not_null()
-    prev = {f: _previous(total[f], usage & has_total) for f in _FIELDS}
+    prev = {f: _previous(doc, total[f], usage & has_total) for f in _FIELDS}
     turn = {f: pl.coalesce(last[f], total[f] - zero(prev[f])) for f in _FIELDS}
     key = pl.concat_str([total[f].cast(pl.String).fill_null("") for f in _FIELDS], separator="/")
     # Codex re-emits token_count events (rate-limit updates) with unchanged totals: not a new turn
-    reemit = usage & has_total & (key == _previous(key, usage & has_total))
-    model = pl.when(kind == "turn_context").then(r.text("payload.model")).forward_fill()
-    session = pl.when(kind == "session_meta").then(r.text("payload.id")).forward_fill()
-    cwd = pl.when(kind.is_in(["turn_context", "session_meta"])).then(r.text("payload.cwd")).forward_fill()
+    reemit = usage & has_total & (key == _previous(doc, key, usage & has_total))
+    model = doc.in_file(pl.when(kind == "turn_context").then(r.text("payload.model")).forward_fill())
+    session = doc.in_file(pl.when(kind == "session_meta").then(r.text("payload.id")).forward_fill())
+    meta = kind.is_in(["turn_context", "session_meta"])
+    cwd = doc.in_file(pl.when(meta).then(r.text("payload.cwd")).forward_fill())
     skip = first_reason(
         (~event, "Codex session line without token usage"),
         (~usage, "token_count event without usage info"),

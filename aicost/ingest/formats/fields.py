@@ -65,6 +65,7 @@ class Doc:
     lf: pl.LazyFrame
     root: str | None = None  # the column holding each record; None: the frame's columns are its keys
     sample: list[dict[str, Any]] = field(default_factory=list)
+    group: str | None = None  # the file column, when the frame holds several files
     _schema: pl.Schema | None = None
     _cached: dict[tuple[str, ...], str] = field(default_factory=dict)
 
@@ -79,6 +80,10 @@ class Doc:
     def is_text(self) -> bool:
         """Whether records are JSON text (JSONL read line by line)."""
         return self.root is not None and self.schema.get(self.root) == pl.String
+
+    def in_file(self, expr: pl.Expr) -> pl.Expr:
+        """Evaluate an order-dependent expression (forward fill, shift) within each file."""
+        return expr.over(self.group) if self.group is not None else expr
 
     def cache(self, path: PathLike) -> None:
         """Extract a sub-object once, so fields inside it parse a short text rather than the whole line."""
@@ -127,14 +132,7 @@ class Doc:
 
     def sampled(self, path: PathLike) -> list[Any]:
         """Values at `path` in the sampled records (for per-file decisions such as camelCase vs snake_case)."""
-        out = []
-        for record in self.sample:
-            value: Any = record
-            for key in keys_of(path):
-                value = value.get(key) if isinstance(value, dict) else None
-            if value is not None:
-                out.append(value)
-        return out
+        return sampled(self.sample, path)
 
     @staticmethod
     def _walk(expr: pl.Expr, dtype: pl.DataType, keys: Sequence[str], label: str) -> Field:
@@ -150,6 +148,18 @@ class Doc:
             found = fields[key]
             expr, dtype = expr.struct.field(key), found() if isinstance(found, type) else found
         return Field(expr, dtype, label)
+
+
+def sampled(records: Sequence[Mapping[str, Any]], path: PathLike) -> list[Any]:
+    """Values at `path` in sampled records (absent and null values left out)."""
+    out = []
+    for record in records:
+        value: Any = record
+        for key in keys_of(path):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None:
+            out.append(value)
+    return out
 
 
 # ------------------------------------------------------------------------------------- values
@@ -359,6 +369,8 @@ class Rows:
             skip.cast(pl.String).alias(SKIP),
             pl.col(ROW).cast(pl.Int64),
         ]
+        if FILE in self.doc.schema:
+            exprs.append(pl.col(FILE).cast(pl.Int64))
         if pref is not None:
             exprs.append(pref.cast(pl.Int64).alias(PREF))
         if note is not None:
@@ -400,5 +412,6 @@ __all__ = [
     "keys_of",
     "openai_or_inferred",
     "real",
+    "sampled",
     "zero",
 ]

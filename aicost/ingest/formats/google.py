@@ -8,10 +8,12 @@ tool-use prompt; output = candidates + thoughts.
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from aicost.ingest.formats.base import Format, records
-from aicost.ingest.formats.fields import Doc, Rows, first_reason, zero
+from aicost.ingest.formats.fields import Doc, Rows, first_reason, sampled, zero
 
 _CAMEL = {
     "usage": "usageMetadata",
@@ -39,23 +41,23 @@ _SNAKE = {
 }
 
 
-def _layout(doc: Doc) -> tuple[dict[str, str], str]:
-    """(names, body prefix): snake_case if the sample says so; bodies may sit under `response`
-    (Gemini Batch / Vertex batch prediction lines), or a line may be the usage object itself."""
-    for names in (_SNAKE, _CAMEL):
+def layout(sample: list[dict[str, Any]]) -> tuple[bool, str]:
+    """(snake_case?, path of the usage object): bodies may sit under `response` (Gemini Batch / Vertex
+    batch prediction lines), and a line may be the usage object itself (path "")."""
+    for snake, names in ((True, _SNAKE), (False, _CAMEL)):
         for prefix in ("", "response."):
-            if doc.sampled(f"{prefix}{names['usage']}"):
-                return names, prefix
-        if doc.sampled(names["prompt"]):
-            return names, ""
-    return _CAMEL, ""
+            if sampled(sample, f"{prefix}{names['usage']}"):
+                return snake, f"{prefix}{names['usage']}"
+        if sampled(sample, names["prompt"]):
+            return snake, ""
+    return False, _CAMEL["usage"]
 
 
 def adapt(doc: Doc) -> pl.LazyFrame:
     """One row per response; stream chunks repeat a response id with growing usage, so the largest wins."""
-    names, body = _layout(doc)
-    bare = bool(doc.sampled(names["prompt"])) and not doc.sampled(f"{body}{names['usage']}")
-    u = body.rstrip(".") if bare else f"{body}{names['usage']}"
+    snake, u = layout(doc.sample)
+    names = _SNAKE if snake else _CAMEL
+    body = "response." if u.startswith("response.") else ""
     r = Rows(doc)
 
     def at(key: str) -> str:
@@ -94,4 +96,4 @@ def adapt(doc: Doc) -> pl.LazyFrame:
     )
 
 
-FORMATS = (Format("gemini", "Google Gemini / Vertex AI responses (usageMetadata)", records(), adapt),)
+FORMATS = (Format("gemini", "Google Gemini / Vertex AI responses (usageMetadata)", records(), adapt, layout=layout),)

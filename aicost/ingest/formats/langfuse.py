@@ -9,11 +9,12 @@ keys. `*_text_tokens` keys overlap the others and are never counted.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import polars as pl
 
 from aicost.ingest.formats.base import Format, records
-from aicost.ingest.formats.fields import Doc, Rows, first_reason, openai_or_inferred, zero
+from aicost.ingest.formats.fields import Doc, Rows, first_reason, openai_or_inferred, sampled, zero
 
 _KEY = re.compile(r'^"((?:[^"\\]|\\.)*)"\s*:$')
 
@@ -44,9 +45,14 @@ def usage_keys(doc: Doc, path: str) -> list[str]:
     return sorted(set(keys))
 
 
+def snake_case(sample: list[dict[str, Any]]) -> bool:
+    """Blob exports spell the usage maps `usage_details` / `cost_details`."""
+    return bool(sampled(sample, "usage_details")) or bool(sampled(sample, "cost_details"))
+
+
 def adapt(doc: Doc) -> pl.LazyFrame:
     """One row per observation."""
-    snake = bool(doc.sampled("usage_details")) or bool(doc.sampled("cost_details"))
+    snake = snake_case(doc.sample)
     details = "usage_details" if snake else "usageDetails"
     doc.cache(details)
     r = Rows(doc)
@@ -105,4 +111,6 @@ def adapt(doc: Doc) -> pl.LazyFrame:
     )
 
 
-FORMATS = (Format("langfuse", "Langfuse observations (API, UI or blob export)", records(("data",)), adapt),)
+FORMATS = (
+    Format("langfuse", "Langfuse observations (API, UI or blob export)", records(("data",)), adapt, layout=snake_case),
+)

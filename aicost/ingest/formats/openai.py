@@ -7,6 +7,8 @@ OpenAI counts cached input *inside* the prompt (pitfall 1) and reasoning *inside
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from aicost.ingest.formats.base import Format, documents, records
@@ -50,20 +52,20 @@ def usage_columns(r: Rows, *usages: str) -> dict[str, pl.Expr]:
     }
 
 
-def _wrapped(doc: Doc) -> bool:
+def wrapped(sample: list[dict[str, Any]]) -> bool:
     """Responses stream events wrap the body in `response` (`response.completed` holds the final usage)."""
     return any(
         isinstance(kind := record.get("type"), str)
         and kind.startswith("response.")
         and isinstance(record.get("response"), dict)
-        for record in doc.sample
+        for record in sample
     )
 
 
 def adapt_bodies(doc: Doc) -> pl.LazyFrame:
     """Chat Completions / Responses bodies, stream chunks and stream events; one row per line."""
     r = Rows(doc)
-    bodies = ["response.", ""] if _wrapped(doc) else [""]
+    bodies = ["response.", ""] if wrapped(doc.sample) else [""]
 
     def at(name: str) -> list[str]:
         return [f"{b}{name}" for b in bodies]
@@ -164,8 +166,8 @@ def adapt_usage_api(doc: Doc) -> pl.LazyFrame:
 
 
 FORMATS = (
-    Format("openai-chat", "OpenAI Chat Completions bodies and stream chunks", records(), adapt_bodies),
-    Format("openai-responses", "OpenAI Responses bodies and stream events", records(), adapt_bodies),
+    Format("openai-chat", "OpenAI Chat Completions bodies and stream chunks", records(), adapt_bodies, layout=wrapped),
+    Format("openai-responses", "OpenAI Responses bodies and stream events", records(), adapt_bodies, layout=wrapped),
     Format("openai-batch", "OpenAI Batch output lines (priced at batch rates)", records(), adapt_batch),
     Format(
         "openai-usage",

@@ -8,16 +8,23 @@ rates (provider `openrouter`); the upstream provider is kept as a tag and `total
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from aicost.ingest.formats.base import Format, records
-from aicost.ingest.formats.fields import Doc, Rows, zero
+from aicost.ingest.formats.fields import Doc, Rows, sampled, zero
 from aicost.ingest.formats.read import Sniff, csv_doc, text_doc
+
+
+def enveloped(sample: list[dict[str, Any]]) -> bool:
+    """Generation-stats API responses wrap the record in `{"data": {…}}`."""
+    return bool(sampled(sample, "data.native_tokens_prompt"))
 
 
 def adapt(doc: Doc) -> pl.LazyFrame:
     """One row per generation; `{"data": {…}}` API envelopes are unwrapped."""
-    d = "data." if doc.sampled("data.native_tokens_prompt") else ""
+    d = "data." if enveloped(doc.sample) else ""
     r = Rows(doc)
     prompt = r.int(f"{d}native_tokens_prompt", required=True)
     cached = zero(r.int(f"{d}native_tokens_cached"))
@@ -72,7 +79,9 @@ def adapt_csv(doc: Doc) -> pl.LazyFrame:
 
 
 FORMATS = (
-    Format("openrouter", "OpenRouter generation stats (/api/v1/generation)", records(("data",)), adapt),
+    Format(
+        "openrouter", "OpenRouter generation stats (/api/v1/generation)", records(("data",)), adapt, layout=enveloped
+    ),
     Format(
         "openrouter-csv",
         "OpenRouter activity CSV export",

@@ -25,8 +25,17 @@ EXCLUSIVE_NOTE = (
 )
 
 
+def _otlp(sniffed: Sniff) -> bool:
+    return any("resourceSpans" in r for r in sniffed.records)
+
+
+def _lines(sniffed: Sniff) -> bool:
+    """Flattened spans in JSONL are read line by line; OTLP documents (one per line) are not."""
+    return sniffed.log.kind == "jsonl" and not sniffed.log.is_stdin and not _otlp(sniffed)
+
+
 def _open(sniffed: Sniff, stdin: bytes | None) -> Doc:
-    if any("resourceSpans" in r for r in sniffed.records):
+    if _otlp(sniffed):
         return record_doc(sniffed, stdin, _SPANS)
     if sniffed.log.kind == "jsonl":
         return text_doc(sniffed, stdin)
@@ -136,4 +145,4 @@ def _cost(r: Rows, attr: Callable[[str], Field]) -> pl.Expr:
     return value
 
 
-FORMATS = (Format("otel", "OpenTelemetry GenAI / OpenInference spans (OTLP JSON)", _open, adapt),)
+FORMATS = (Format("otel", "OpenTelemetry GenAI / OpenInference spans (OTLP JSON)", _open, adapt, lines=_lines),)

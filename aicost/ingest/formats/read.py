@@ -19,11 +19,12 @@ from typing import Any
 import polars as pl
 
 from aicost.errors import InputError
-from aicost.ingest.canonical import ROW
+from aicost.ingest.canonical import FILE, ROW
 from aicost.ingest.files import LogFile
 from aicost.ingest.formats.fields import ENV, LINE, REC, Doc
 
-SAMPLE_RECORDS = 200
+_PATH = "_aicost_path"
+SAMPLE_RECORDS = 64  # per file: enough to vote on a format, cheap across thousands of session files
 _NESTED_SAMPLE = 50
 
 
@@ -53,7 +54,7 @@ def _read_bytes(log: LogFile, stdin: bytes | None) -> bytes:
                 return fh.read()
         if log.path.endswith((".zst", ".zstd")):
             # Polars decompresses zstd line files natively; rejoin the lines into one document
-            return "\n".join(pl.scan_lines(log.path).collect().to_series().to_list()).encode()
+            return "\n".join(pl.scan_lines(log.path, glob=False).collect().to_series().to_list()).encode()
         with open(log.path, "rb") as fh:
             return fh.read()
     except (OSError, EOFError, pl.exceptions.PolarsError) as exc:
@@ -99,11 +100,7 @@ def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
             out.records = [r for r in top[:SAMPLE_RECORDS] if isinstance(r, dict)]
             out.nested = list(_nested(out.records))
             return out
-    try:
-        lines = pl.scan_lines(lines_source(out.log, stdin)).head(SAMPLE_RECORDS * 2).collect().to_series()
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise _error(log, exc) from None
-    for line in lines.to_list():
+    for line in _head(out.log, stdin):
         if not line or not line.strip():
             continue
         try:
@@ -116,6 +113,27 @@ def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
             break
     out.nested = list(_nested(out.records))
     return out
+
+
+def _head(log: LogFile, stdin: bytes | None) -> list[str]:
+    """The first few hundred lines of a line-based file (decompressed), for sniffing."""
+    limit = SAMPLE_RECORDS * 4
+    try:
+        if log.is_stdin:
+            return (stdin or b"").decode("utf-8", "replace").splitlines()[:limit]
+        if log.path.endswith((".zst", ".zstd")):
+            lines = pl.scan_lines(log.path, glob=False).head(limit).collect().to_series()
+            return [str(x) for x in lines.to_list()]
+        opener = gzip.open if log.path.endswith(".gz") else open
+        out = []
+        with opener(log.path, "rt", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                out.append(line)
+                if len(out) >= limit:
+                    break
+        return out
+    except (OSError, EOFError, pl.exceptions.PolarsError) as exc:
+        raise _error(log, exc) from None
 
 
 def _nested(records: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -146,14 +164,29 @@ def _list(value: Any) -> list[Any]:
 # ------------------------------------------------------------------------------------- whole files
 
 
-def text_doc(sniffed: Sniff, stdin: bytes | None) -> Doc:
-    """A JSONL file as one JSON-text record per non-blank line (row N = the N-th non-blank line)."""
+def text_doc(sniffed: Sniff | Sequence[Sniff], stdin: bytes | None) -> Doc:
+    """JSONL files as one JSON-text record per non-blank line (row N = the N-th non-blank line of its file).
+
+    Several files of one format are read as one frame (each line tagged with its file), so a folder of
+    thousands of agent sessions is one plan, not thousands.
+    """
+    sniffs = [sniffed] if isinstance(sniffed, Sniff) else list(sniffed)
+    sample = [r for s in sniffs for r in s.records][: SAMPLE_RECORDS * 8]
+    nonblank = pl.col(LINE).str.strip_chars() != ""
+    if len(sniffs) == 1:
+        log = sniffs[0].log
+        lf = pl.scan_lines(lines_source(log, stdin), name=LINE, glob=False).filter(nonblank).with_row_index(ROW)
+        return Doc(lf=lf.with_columns(pl.lit(log.index, dtype=pl.Int64).alias(FILE)), root=LINE, sample=sample)
+    # one scan over every file (a source per file costs more than the parsing), lines tagged by path
+    index = {s.log.path: s.log.index for s in sniffs}
     lf = (
-        pl.scan_lines(lines_source(sniffed.log, stdin), name=LINE)
-        .filter(pl.col(LINE).str.strip_chars() != "")
-        .with_row_index(ROW)
+        pl.scan_lines(list(index), name=LINE, glob=False, include_file_paths=_PATH)
+        .filter(nonblank)
+        .with_columns(pl.col(_PATH).replace_strict(index, return_dtype=pl.Int64).alias(FILE))
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over(FILE).alias(ROW))
+        .drop(_PATH)
     )
-    return Doc(lf=lf, root=LINE, sample=sniffed.records)
+    return Doc(lf=lf, root=LINE, sample=sample, group=FILE)
 
 
 def record_doc(sniffed: Sniff, stdin: bytes | None, nest: Sequence[str] = ()) -> Doc:
