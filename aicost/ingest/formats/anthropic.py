@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from aicost.ingest.formats.base import Format, documents, records
+from aicost.ingest.formats.base import Format, documents, never, records
 from aicost.ingest.formats.fields import Doc, Rows, first_reason, zero
 
 _ENVELOPE_TIME = ("timestamp", "created_at", "time")
@@ -230,5 +230,6 @@ FORMATS = (
         "Anthropic Admin usage report (usage_report/messages)",
         documents(("data", "results")),
         adapt_usage_report,
+        lines=never,
     ),
 )

@@ -24,6 +24,11 @@ def _jsonl(sniffed: Sniff) -> bool:
     return sniffed.log.kind == "jsonl" and not sniffed.log.is_stdin
 
 
+def never(sniffed: Sniff) -> bool:
+    """For formats whose every line or file is a whole document (usage-API pages)."""
+    return False
+
+
 @dataclass(frozen=True)
 class Format:
     """One log format: its `--log-format` name, a description, how to open a file, and its adapter.

@@ -169,10 +169,12 @@ def as_text(f: Field) -> pl.Expr:
     """A field as trimmed text; empty strings are null. Objects become their JSON text."""
     if f.absent:
         return pl.lit(None, dtype=pl.String)
+    text: pl.Expr
     if isinstance(f.dtype, pl.Struct):
-        text = f.expr.struct.json_encode()
+        # a missing object is null, not the JSON of a struct of nulls
+        text = pl.when(f.expr.is_not_null()).then(f.expr.struct.json_encode())
     elif f.dtype.is_nested():
-        text = f.expr.cast(pl.String, strict=False)
+        text = pl.when(f.expr.is_not_null()).then(f.expr.cast(pl.String, strict=False))
     else:
         text = f.expr.cast(pl.String)
     text = text.str.strip_chars()

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from aicost.ingest.formats.base import Format, documents, records
+from aicost.ingest.formats.base import Format, documents, never, records
 from aicost.ingest.formats.fields import Doc, Rows, first_reason, openai_or_inferred, zero
 
 
@@ -174,5 +174,6 @@ FORMATS = (
         "OpenAI organization Usage API pages/buckets",
         documents(("data", "results")),
         adapt_usage_api,
+        lines=never,
     ),
 )
