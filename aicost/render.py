@@ -130,6 +130,8 @@ def _caption(result: ReportResult) -> str:
         text += f", {acc.rows_unpriced:,} unpriced"
     if acc.rows_rejected:
         text += f", {acc.rows_rejected:,} rejected"
+    if acc.rows_skipped:
+        text += f", {acc.rows_skipped:,} skipped (not billable)"
     if acc.rows_deduplicated:
         text += f", {acc.rows_deduplicated:,} duplicates"
     if acc.rows_filtered:

@@ -33,6 +33,15 @@ def test_json_array_of_the_records_prices_like_json_lines(name: str, tmp_path: P
     same(run(source), run(array))
 
 
+def test_list_tags_read_the_same_from_lines_and_arrays(tmp_path: Path) -> None:
+    source = FIXTURES / "litellm-spendlogs.jsonl"
+    array = tmp_path / "spend.json"
+    array.write_text(json.dumps([json.loads(line) for line in source.read_text().splitlines()]))
+    for path in (source, array):
+        tags = run_report([str(path)], by=["request_tags"]).rows["request_tags"].to_list()
+        assert sorted(tags, key=str) == sorted(["feature:summarize,env:prod", "feature:chat", None], key=str)
+
+
 def test_langfuse_json_lines_and_blob_snake_case(tmp_path: Path) -> None:
     records = json.loads((FIXTURES / "langfuse-observations.json").read_text())["data"]
     lines = tmp_path / "observations.jsonl"

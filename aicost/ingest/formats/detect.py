@@ -131,7 +131,8 @@ def detect(sniffed: Sniff, known: Mapping[str, Any], mapping: Mapping[str, str])
         return CANONICAL
     path = log.path.replace("\\", "/").lower()
     for hint, name in _PATH_HINTS:
-        if hint in path:
+        # session folders also hold settings and history: only their line files are sessions
+        if hint in path and log.kind == "jsonl":
             return name
     if not sniffed.records and not sniffed.columns:
         raise InputError(f"{log.display}: no records")

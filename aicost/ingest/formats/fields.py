@@ -174,7 +174,9 @@ def as_text(f: Field) -> pl.Expr:
         # a missing object is null, not the JSON of a struct of nulls
         text = pl.when(f.expr.is_not_null()).then(f.expr.struct.json_encode())
     elif f.dtype.is_nested():
-        text = pl.when(f.expr.is_not_null()).then(f.expr.cast(pl.String, strict=False))
+        # a list as its JSON text, as it reads in a JSON line: encode it inside a struct, then unwrap
+        wrapped = pl.struct(f.expr.alias("v")).struct.json_encode()
+        text = pl.when(f.expr.is_not_null()).then(wrapped.str.slice(5, wrapped.str.len_chars() - 6))
     else:
         text = f.expr.cast(pl.String)
     text = text.str.strip_chars()

@@ -86,8 +86,9 @@ def adapt(doc: Doc) -> pl.LazyFrame:
 
 
 def _tag_list(text: pl.Expr) -> pl.Expr:
-    """`["feature:chat", "team:x"]` (JSON text) → `feature:chat,team:x`."""
-    return text.str.replace_all(r'[\[\]"]', "").str.replace_all(r"\s*,\s*", ",").str.strip_chars()
+    """`["feature:chat", "team:x"]` (JSON text) → `feature:chat,team:x` (an empty list is no tag)."""
+    joined = text.str.replace_all(r'[\[\]"]', "").str.replace_all(r"\s*,\s*", ",").str.strip_chars()
+    return pl.when(joined != "").then(joined)
 
 
 FORMATS = (
