@@ -81,6 +81,10 @@ class Doc:
         """Whether records are JSON text (JSONL read line by line)."""
         return self.root is not None and self.schema.get(self.root) == pl.String
 
+    def refresh(self) -> None:
+        """Forget the cached schema after columns were added to `lf`."""
+        self._schema = None
+
     def in_file(self, expr: pl.Expr) -> pl.Expr:
         """Evaluate an order-dependent expression (forward fill, shift) within each file."""
         return expr.over(self.group) if self.group is not None else expr

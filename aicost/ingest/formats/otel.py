@@ -14,7 +14,7 @@ from collections.abc import Callable
 import polars as pl
 
 from aicost.ingest.formats.base import Format
-from aicost.ingest.formats.fields import Doc, Field, Rows, as_text, openai_or_inferred, real, zero
+from aicost.ingest.formats.fields import Doc, Field, Rows, as_text, json_path, openai_or_inferred, real, zero
 from aicost.ingest.formats.read import Sniff, record_doc, text_doc
 
 _SPANS = ("resourceSpans", "scopeSpans", "spans")
@@ -42,21 +42,28 @@ def _open(sniffed: Sniff, stdin: bytes | None) -> Doc:
     return record_doc(sniffed, stdin, ("data",))
 
 
-def _kv_getter(doc: Doc, where: Field) -> Callable[[str], Field]:
-    """Attribute lookup in an OTLP `[{key, value: {stringValue|intValue|…}}]` list."""
+def _kv_getter(doc: Doc, where: Field, column: str) -> Callable[[str], Field]:
+    """Attribute lookup in an OTLP `[{key, value: {stringValue|intValue|…}}]` list.
+
+    The list is turned once into the JSON text of a `{key: value}` map (one list evaluation, not one
+    per attribute), and each attribute is then read from that short text.
+    """
     dtype = where.dtype
     if not (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)):
         return lambda key: Field(pl.lit(None, dtype=pl.Null), pl.Null(), key)
-    value = {f.name: f.dtype for f in dtype.inner.fields}.get("value")
-    kinds = [k for k in _VALUE_KINDS if isinstance(value, pl.Struct) and k in {f.name for f in value.fields}]
+    fields = {f.name: f.dtype for f in dtype.inner.fields}
+    if "key" not in fields or not isinstance(fields.get("value"), pl.Struct):
+        return lambda key: Field(pl.lit(None, dtype=pl.Null), pl.Null(), key)
+    item = pl.element()
+    key = item.struct.field("key").str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+    pair = pl.concat_str([pl.lit('"'), key, pl.lit('":'), item.struct.field("value").struct.json_encode()])
+    text = pl.concat_str([pl.lit("{"), where.expr.list.eval(pair).list.join(","), pl.lit("}")])
+    doc.lf = doc.lf.with_columns(text.alias(column))
+    doc.refresh()
 
-    def get(key: str) -> Field:
-        picked = where.expr.list.eval(
-            pl.element().filter(pl.element().struct.field("key") == key).struct.field("value")
-        ).list.first()
-        parts = [picked.struct.field(k).cast(pl.String) for k in kinds]
-        expr = pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.String)
-        return Field(expr, pl.String(), key)
+    def get(name: str) -> Field:
+        parts = [pl.col(column).str.json_path_match(json_path([name, kind])) for kind in _VALUE_KINDS]
+        return Field(pl.coalesce(parts), pl.String(), name)
 
     return get
 
@@ -65,8 +72,8 @@ def adapt(doc: Doc) -> pl.LazyFrame:
     """One row per span; spans without token usage are skipped."""
     attributes = doc.get("attributes")
     if isinstance(attributes.dtype, pl.List):
-        attr = _kv_getter(doc, attributes)
-        resource = _kv_getter(doc, doc.env("resource.attributes"))
+        attr = _kv_getter(doc, attributes, "_aicost_attributes")
+        resource = _kv_getter(doc, doc.env("resource.attributes"), "_aicost_resource")
     else:
         doc.cache("attributes")
 
