@@ -167,7 +167,8 @@ def scan_logs(
         # price what the alias names; keep the id as logged, as a tag (pitfall 18)
         aliases = dict(options.model_aliases)
         frame = frame.with_columns(pl.col("model").alias(LOGGED_MODEL), pl.col("model").replace(aliases).alias("model"))
-        tags.append(LOGGED_MODEL)
+        if LOGGED_MODEL not in tags:
+            tags.append(LOGGED_MODEL)
     if {"bedrock-log", "bedrock-converse", "litellm"} & set(formats):
         frame = _profile_hint(frame, has_note=any(NOTE in s for s in schemas))
     return Ingested(frame=frame, files=logs, tags=tags, formats=formats)

@@ -10,8 +10,6 @@ can be partial: first-wins undercounts output), preferring a non-sidechain copy 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import polars as pl
 
 from aicost.ingest.formats.anthropic import tier, usage_columns
@@ -28,8 +26,7 @@ def adapt(doc: Doc) -> pl.LazyFrame:
     if not doc.is_text or doc.root is None:
         return _adapt(doc)
     maybe = pl.col(doc.root).str.contains(_MAYBE_ASSISTANT)
-    priced = _adapt(replace(doc, lf=doc.lf.filter(maybe)))
-    return pl.concat([priced, _other_lines(replace(doc, lf=doc.lf.filter(~maybe)))], how="diagonal_relaxed")
+    return pl.concat([_adapt(doc.subset(maybe)), _other_lines(doc.subset(~maybe))], how="diagonal_relaxed")
 
 
 def _other_lines(doc: Doc) -> pl.LazyFrame:

@@ -96,8 +96,12 @@ class Doc:
             return
         name = f"{INTERNAL_PREFIX}sub{len(self._cached)}"
         self.lf = self.lf.with_columns(self.get(keys).expr.alias(name))
-        self._schema = None
+        self.refresh()
         self._cached[keys] = name
+
+    def subset(self, keep: pl.Expr) -> Doc:
+        """The records where `keep` holds, as a Doc of their own (extracted sub-objects not shared)."""
+        return Doc(lf=self.lf.filter(keep), root=self.root, sample=self.sample, group=self.group)
 
     def get(self, path: PathLike) -> Field:
         """The field at `path` of every record (null where absent)."""
