@@ -7,6 +7,7 @@ next to it (log-formats.md §12), then priced by genai-prices (`gp`) or by hand 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -311,3 +312,25 @@ def test_otel_spans_inclusive_by_spec_exclusive_heuristic_warns(cli_json: Json) 
     assert close(doc["total_cost"], expected)
     assert any("excludes cache" in w for w in doc["warnings"])
     assert doc["skipped"] == {"span without token usage": 1}
+
+
+def test_deepseek_hit_and_miss_instead_of_cached_tokens(cli_json: Json, tmp_path: Path) -> None:
+    # DeepSeek's OpenAI-compatible body splits the prompt into hit + miss (they sum to prompt_tokens)
+    body = {
+        "id": "ds-fx-1",
+        "object": "chat.completion",
+        "created": 1794830400,  # a Monday, 12:00 UTC
+        "model": "deepseek-chat",
+        "usage": {
+            "prompt_tokens": 10_000,
+            "completion_tokens": 500,
+            "prompt_cache_hit_tokens": 6000,
+            "prompt_cache_miss_tokens": 4000,
+            "prompt_tokens_details": {"cached_tokens": 6000},
+        },
+    }
+    path = tmp_path / "deepseek.jsonl"
+    path.write_text(json.dumps(body) + "\n")
+    doc = report(cli_json, path)
+    assert doc["input_formats"] == {str(path): "openai-chat"}
+    assert close(doc["total_cost"], gp("deepseek-chat", "deepseek", input=4000, cache_read=6000, output=500))
