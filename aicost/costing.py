@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from aicost.ingest import FILE, REJECT, ROW, SKIP
+from aicost.ingest import FILE, NOTE, PREF, REJECT, ROW, SKIP
 from aicost.pricing import PriceBook, Resolution, rates_at
 from aicost.schema import INTERNAL_PREFIX, REASONING, SERVICE_TIERS, TIMESTAMP_DTYPE, TOKEN_CLASSES, prompt_tokens
 
@@ -27,6 +27,7 @@ PTS, AVG_PROMPT, ROWS, FIRST_BAD = f"{P}pts", f"{P}avg_prompt", f"{P}rows", f"{P
 # the cell's last call: with PTS (its first) it tells `forecast` which months the logs cover in full
 PTS_MAX = f"{P}pts_max"
 DUP, IN_RANGE, REPORTED_N = f"{P}dup", f"{P}in_range", f"{P}reported_n"
+HAS_REPORTED, TS_MIN, TS_MAX = f"{P}has_reported", f"{P}ts_min", f"{P}ts_max"
 STATUS, PROVIDER_OUT = f"{P}status", f"{P}provider_out"
 PRICING_KEYS = (TIER, EPOCH, WSTATE, SIZE)
 SUMS = (*TOKEN_CLASSES, REASONING, "requests")
@@ -56,6 +57,8 @@ class CellSpec:
     # prompt-size edges: the book's tier starts, plus any a scenario needs (context windows, buckets)
     extra_size_edges: tuple[int, ...] = ()
     dedup: bool = True
+    # one cell per input file too (`aicost logs inspect`)
+    by_file: bool = False
     # price tier calls that predate a table's tier rates at the earliest tier rates
     backdate_tiers: bool = False
 
@@ -146,9 +149,16 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
             extra.append(pl.lit(None, dtype=pl.String).alias(dim))
         keys.append(dim)
     keys = [k for k in keys if k != "service_tier"]
+    schema = lf.collect_schema()
+    if NOTE in schema:
+        keys.append(NOTE)
+    if spec.by_file:
+        keys.append(FILE)
+    # reconciliation compares computed with reported cost over the rows that report one
+    extra.append(pl.col("reported_cost").is_not_null().alias(HAS_REPORTED))
+    keys.append(HAS_REPORTED)
     if spec.dedup:
-        rid = pl.col("request_id")
-        extra.append((rid.is_not_null() & ~rid.is_first_distinct()).alias(DUP))
+        extra.append(duplicate_flag(schema).alias(DUP))
         keys.append(DUP)
     if spec.since is not None or spec.until is not None:
         inside = pl.lit(True)
@@ -168,6 +178,8 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
         pl.col(PTS).min(),
         pl.col(PTS).max().alias(PTS_MAX),
         pl.col(AVG_PROMPT).min(),
+        pl.col("timestamp").min().alias(TS_MIN),
+        pl.col("timestamp").max().alias(TS_MAX),
         ((pl.col(FILE) * (1 << _ROW_BITS)) + pl.col(ROW)).min().alias(FIRST_BAD),
     ]
     cells = lf.group_by(keys).agg(aggs).collect(engine="streaming")
@@ -184,6 +196,23 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
 def total(costs: pl.Series) -> float:
     """An exactly rounded sum (math.fsum): independent of row order, so adding unpriced rows changes nothing."""
     return math.fsum(costs.drop_nulls().to_list())
+
+
+def duplicate_flag(schema: pl.Schema) -> pl.Expr:
+    """True for a usable row whose request id an earlier (or, with a preference, a better) row already has.
+
+    Only usable rows compete: a rejected or skipped copy never displaces a good one. Adapters whose copies
+    can differ (Claude Code streaming rows, Gemini stream chunks) give a preference column, and the copy
+    with the highest preference wins (ties: the first); everywhere else the first copy wins.
+    """
+    usable = pl.col(REJECT).is_null() & pl.col(SKIP).is_null()
+    rid = pl.when(usable).then(pl.col("request_id"))
+    if PREF not in schema:
+        return rid.is_not_null() & ~rid.is_first_distinct()
+    pref = pl.col(PREF).fill_null(0)
+    best = rid.is_not_null() & (pref == pref.max().over(rid))
+    winner = pl.when(best).then(rid)
+    return rid.is_not_null() & ~(best & winner.is_first_distinct())
 
 
 def decode_first_bad(value: int) -> tuple[int, int]:
@@ -268,6 +297,8 @@ def price(
     cells = cells.with_columns(
         pl.when(pl.col(REJECT).is_not_null())
         .then(pl.lit("rejected"))
+        .when(pl.col(SKIP).is_not_null())
+        .then(pl.lit("skipped"))
         .when(pl.col(DUP))
         .then(pl.lit("duplicate"))
         .when(~pl.col(IN_RANGE))

@@ -19,6 +19,8 @@ from rich.text import Text
 
 from aicost.forecast import ForecastResult
 from aicost.forecast.chart import ChartData, usd_tick
+from aicost.logs import InspectResult
+from aicost.reconcile import Reconciliation
 from aicost.report import ReportResult
 from aicost.simulate import SimulateResult
 
@@ -131,6 +133,8 @@ def _caption(result: ReportResult) -> str:
         text += f", {acc.rows_unpriced:,} unpriced"
     if acc.rows_rejected:
         text += f", {acc.rows_rejected:,} rejected"
+    if acc.rows_skipped:
+        text += f", {acc.rows_skipped:,} skipped (not billable)"
     if acc.rows_deduplicated:
         text += f", {acc.rows_deduplicated:,} duplicates"
     if acc.rows_filtered:
@@ -141,8 +145,86 @@ def _caption(result: ReportResult) -> str:
 
 
 def render_report(result: ReportResult, color: bool) -> bytes:
-    """The report table as bytes."""
-    return to_text([report_table(result)], color)
+    """The report table as bytes (and the reconciliation table, with --reconcile)."""
+    tables: list[Any] = [report_table(result)]
+    if result.reconciliation is not None:
+        tables.append(reconciliation_table(result.reconciliation))
+    return to_text(tables, color)
+
+
+def _signed_pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.1%}"
+
+
+def reconciliation_table(rec: Reconciliation) -> Table:
+    """Computed vs reported cost per model; rows beyond the tolerance are marked."""
+    table = Table(
+        title=f"Computed vs reported cost (tolerance {rec.tolerance:.1%})",
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+        caption=None if rec.rows else "No rows report a cost.",
+        caption_justify="left",
+    )
+    table.add_column("Provider", no_wrap=True)
+    table.add_column("Model", no_wrap=True)
+    for header in ("Requests", "Computed (USD)", "Reported (USD)", "Difference (USD)", "Difference"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    for r in rec.rows:
+        status = {"ok": "ok", "differs": "DIFFERS", "unpriced": "UNPRICED"}[r["status"]]
+        table.add_row(
+            str(r["provider"] or "–"),
+            str(r["model"]),
+            count(r["requests"]),
+            money(r["computed_cost"], 6),
+            money(r["reported_cost"], 6),
+            money(r["difference"], 6),
+            _signed_pct(r["difference_pct"]),
+            Text(status, style="bold yellow") if r["status"] != "ok" else Text(status),
+        )
+    return table
+
+
+def inspect_tables(result: InspectResult) -> list[Table]:
+    """Per-file summary, then every file's models with their pricing status."""
+    files = Table(title="Log files", box=box.SIMPLE_HEAVY, title_justify="left", show_footer=True)
+    acc = result.usage.accounting
+    files.add_column("File", footer="Total")
+    files.add_column("Format", no_wrap=True)
+    for header, _key, total in (
+        ("Read", "rows_read", acc.rows_read),
+        ("Kept", "rows_kept", acc.rows_priced + acc.rows_unpriced),
+        ("Rejected", "rows_rejected", acc.rows_rejected),
+        ("Skipped", "rows_skipped", acc.rows_skipped),
+        ("Duplicates", "rows_deduplicated", acc.rows_deduplicated),
+    ):
+        files.add_column(header, justify="right", footer=count(total), no_wrap=True)
+    files.add_column("From (UTC)", no_wrap=True)
+    files.add_column("To (UTC)", no_wrap=True)
+    for f in result.files:
+        c = f.counts
+        files.add_row(
+            f.path,
+            f.format,
+            *(count(c[k]) for k in ("rows_read", "rows_kept", "rows_rejected", "rows_skipped", "rows_deduplicated")),
+            (f.first or "–")[:19],
+            (f.last or "–")[:19],
+        )
+    models = Table(title="Models", box=box.SIMPLE_HEAVY, title_justify="left")
+    for header in ("File", "Provider", "Model", "Requests", "Cost (USD)", "Priced as"):
+        models.add_column(header, justify="right" if header in ("Requests", "Cost (USD)") else "left")
+    for f in result.files:
+        for m in f.models:
+            priced = m["priced_as"] if m["status"] == "priced" else f"unpriced: {m['reason'] or 'unknown model'}"
+            models.add_row(
+                f.path, str(m["provider"] or "–"), str(m["model"]), count(m["requests"]), money(m["cost"], 6), priced
+            )
+    return [files, models]
+
+
+def render_inspect(result: InspectResult, color: bool) -> bytes:
+    """The inspect tables as bytes."""
+    return to_text(inspect_tables(result), color)
 
 
 class Messages:

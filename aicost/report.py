@@ -10,6 +10,8 @@ from typing import Any
 import polars as pl
 
 from aicost.costing import PERIODS, SUMS, total
+from aicost.ingest import IngestOptions
+from aicost.reconcile import DEFAULT_TOLERANCE, Reconciliation, reconcile
 from aicost.usage import OnError, PricedUsage, dim_column, price_logs
 
 SCHEMA_VERSION = 1
@@ -32,6 +34,7 @@ class ReportResult:
     by: tuple[str, ...]
     usage: PricedUsage
     options: dict[str, Any] = field(default_factory=dict)
+    reconciliation: Reconciliation | None = None
 
     @property
     def total_cost(self) -> float:
@@ -64,6 +67,8 @@ class ReportResult:
             **usage.accounting.to_json(),
             "pricing": usage.book.provenance(),
             "inputs": [f.display for f in usage.ingested.files],
+            "input_formats": dict(zip((f.display for f in usage.ingested.files), usage.ingested.formats, strict=False)),
+            **({"reconciliation": self.reconciliation.to_json()} if self.reconciliation is not None else {}),
             "warnings": usage.warnings,
         }
 
@@ -113,8 +118,11 @@ def run_report(
     strict: bool = False,
     on_error: OnError = "fail",
     backdate_tiers: bool = False,
+    ingest: IngestOptions | None = None,
+    reconcile_costs: bool = False,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> ReportResult:
-    """Price logs and break spend down by `by`."""
+    """Price logs and break spend down by `by`; with `reconcile_costs`, compare with reported cost."""
     usage = price_logs(
         inputs,
         by=by,
@@ -126,8 +134,13 @@ def run_report(
         strict=strict,
         on_error=on_error,
         backdate_tiers=backdate_tiers,
+        ingest=ingest,
     )
     by = usage.cells.dims
     rows = aggregate(usage, by)
     options = {"tz": tz, "since": since, "until": until}
-    return ReportResult(rows=rows, by=by, usage=usage, options=options)
+    checked = None
+    if reconcile_costs:
+        checked = reconcile(usage, tolerance)
+        usage.warnings.extend(checked.warnings())
+    return ReportResult(rows=rows, by=by, usage=usage, options=options, reconciliation=checked)

@@ -24,7 +24,7 @@ from aicost.costing import (
     decode_first_bad,
 )
 from aicost.errors import InputError, UnpricedError, UsageError
-from aicost.ingest import REJECT, SKIP, Ingested, locate_row, scan_logs
+from aicost.ingest import NOTE, REJECT, SKIP, Ingested, IngestOptions, locate_row, scan_logs
 from aicost.pricing import PriceBook, load_book
 
 OnError = Literal["fail", "skip"]
@@ -147,6 +147,8 @@ def price_logs(
     backdate_tiers: bool = False,
     book: PriceBook | None = None,
     optional_dims: Sequence[str] = (),
+    ingest: IngestOptions | None = None,
+    by_file: bool = False,
 ) -> PricedUsage:
     """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys).
 
@@ -157,7 +159,7 @@ def price_logs(
     if start is not None and end is not None and start >= end:
         raise UsageError(f"--since {since} is not before --until {until}")
     book = book or load_book(pricing)
-    ingested = scan_logs(inputs, mapping)
+    ingested = scan_logs(inputs, mapping, ingest)
     dims = check_dims([*by, *(d for d in optional_dims if d in ingested.tags and d not in by)], ingested.tags)
     spec = CellSpec(
         dims=dims,
@@ -166,6 +168,7 @@ def price_logs(
         until=end,
         extra_size_edges=tuple(extra_size_edges),
         backdate_tiers=backdate_tiers,
+        by_file=by_file,
     )
     cells = build_cells(ingested.frame, book, spec, ingested.tags)
     accounting = account(cells.frame, ingested)
@@ -177,7 +180,7 @@ def price_logs(
             f"{first.first}: {first.reason} "
             f"({accounting.rows_rejected:,} bad rows in all; --on-error skip excludes them)"
         )
-    warnings = list(cells.warnings)
+    warnings = list(cells.warnings) + note_warnings(cells.frame, ingested)
     if accounting.rows_rejected:
         kinds = "; ".join(f"{r.rows:,} {r.reason} (first at {r.first})" for r in accounting.rejections)
         warnings.insert(0, f"excluded {accounting.rows_rejected:,} malformed rows: {kinds}")
@@ -232,6 +235,24 @@ def account(frame: pl.DataFrame, ingested: Ingested) -> Accounting:
         rejections=rejections,
         skips=skips,
     )
+
+
+def note_warnings(frame: pl.DataFrame, ingested: Ingested) -> list[str]:
+    """Format adapters' per-row notes (a heuristic that fired, an assumed model), counted, with the first row."""
+    if NOTE not in frame.columns:
+        return []
+    notes = (
+        frame.filter(pl.col(NOTE).is_not_null() & pl.col(STATUS).is_in(["priced", "unpriced"]))
+        .group_by(NOTE)
+        .agg(pl.col(ROWS).sum(), pl.col(FIRST_BAD).min())
+        .sort(FIRST_BAD)
+    )
+    out = []
+    for note, rows, first in notes.iter_rows():
+        file_index, row = decode_first_bad(first)
+        log = ingested.file(file_index)
+        out.append(f"{rows:,} rows: {note} (first at {log.display}: {locate_row(log, row)})")
+    return out
 
 
 def unpriced_models(cells: Cells) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aicost import __version__
+from aicost.cli import logs as logs_cli
 from aicost.cli import prices as prices_cli
 from aicost.cli.common import handled
 from aicost.cli.forecast import forecast
@@ -47,6 +48,7 @@ app.command("simulate")(handled(simulate))
 app.command("forecast")(handled(forecast))
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(prices_cli.app, name="prices")
+app.add_typer(logs_cli.app, name="logs")
 
 
 def main() -> None:

@@ -14,6 +14,8 @@ from typing import Annotated, ParamSpec
 import typer
 
 from aicost.errors import AicostError, ExitCode, UsageError
+from aicost.ingest import IngestOptions, known_formats
+from aicost.ingest.aliases import parse_aliases
 from aicost.render import Messages
 
 P = ParamSpec("P")
@@ -98,6 +100,32 @@ BackdateOpt = Annotated[
         "(default: standard rates, as genai-prices does).",
     ),
 ]
+
+
+LogFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format",
+        help="Read every log as this format instead of detecting it per file: " + ", ".join(known_formats()) + ".",
+        metavar="NAME",
+    ),
+]
+ModelAliasOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model-alias",
+        help="Price a logged model id as another: FROM=TO (repeatable), or a TOML file with a [model_aliases] "
+        "table. For Bedrock application inference profile ARNs, which name no model.",
+        metavar="FROM=TO|FILE",
+    ),
+]
+
+
+def ingest_options(log_format: str | None, model_alias: list[str] | None) -> IngestOptions:
+    """--log-format and --model-alias as library options (validated)."""
+    options = IngestOptions(log_format=log_format, model_aliases=parse_aliases(model_alias or []))
+    options.check()
+    return options
 
 
 def split_dims(values: list[str] | None) -> list[str]:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
+
+import typer
 
 from aicost import export
 from aicost.cli.common import (
     BackdateOpt,
     ByOpt,
     FormatOpt,
+    LogFormatOpt,
     Logs,
     MapOpt,
+    ModelAliasOpt,
     OnErrorMode,
     OnErrorOpt,
     OutputFormat,
@@ -21,12 +26,27 @@ from aicost.cli.common import (
     StrictOpt,
     TzOpt,
     UntilOpt,
+    ingest_options,
     parse_mapping,
     split_dims,
     warn_all,
 )
+from aicost.reconcile import DEFAULT_TOLERANCE
 from aicost.render import Messages, color_enabled, render_report
 from aicost.report import DEFAULT_BY, run_report
+
+ReconcileOpt = Annotated[
+    bool,
+    typer.Option("--reconcile", help="Compare computed with the cost the logs report (gateways, tracers), per model."),
+]
+ToleranceOpt = Annotated[
+    float,
+    typer.Option(
+        "--tolerance",
+        min=0.0,
+        help="With --reconcile: flag models whose costs differ by more than this share.",
+    ),
+]
 
 
 def report(
@@ -36,6 +56,10 @@ def report(
     until: UntilOpt = None,
     tz: TzOpt = "UTC",
     mapping: MapOpt = None,
+    log_format: LogFormatOpt = None,
+    model_alias: ModelAliasOpt = None,
+    reconcile: ReconcileOpt = False,
+    tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
     pricing: PricingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
@@ -57,6 +81,9 @@ def report(
         strict=strict,
         on_error=on_error.value,
         backdate_tiers=backdate_tiers,
+        ingest=ingest_options(log_format, model_alias),
+        reconcile_costs=reconcile,
+        tolerance=tolerance,
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
     export.write_result(

@@ -25,6 +25,10 @@ ROW = f"{INTERNAL_PREFIX}row"
 REJECT = f"{INTERNAL_PREFIX}reject"
 # why a record is not billable by design (a summary line, an errored batch line, a gateway cache hit)
 SKIP = f"{INTERNAL_PREFIX}skip"
+# optional, from format adapters: a de-duplication preference (higher wins) and a note for warnings
+PREF = f"{INTERNAL_PREFIX}pref"
+NOTE = f"{INTERNAL_PREFIX}note"
+ADAPTER_COLUMNS = (ROW, FILE, REJECT, SKIP, PREF, NOTE)
 
 # Timestamp layouts tried on string columns, sniffed per file from a sample of values.
 TIMESTAMP_FORMATS = (
@@ -154,8 +158,13 @@ def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[p
     return value.fill_null(default).alias(column), reasons
 
 
-def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str]) -> pl.LazyFrame:
-    """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping."""
+def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, adapted: bool = False) -> pl.LazyFrame:
+    """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping.
+
+    `adapted` frames come from a format adapter: they already carry their row index, their own rejection
+    reasons (checked first, being the more specific) and skip reasons, and may carry a de-duplication
+    preference and a per-row note; a skipped row is never also rejected.
+    """
     where = log.display
     try:
         schema = lf.collect_schema()
@@ -165,7 +174,7 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str]) -> 
     if renames:
         lf = lf.rename(renames)
         schema = lf.collect_schema()
-    clashes = [c for c in schema if c.startswith(INTERNAL_PREFIX)]
+    clashes = [c for c in schema if c.startswith(INTERNAL_PREFIX) and not (adapted and c in ADAPTER_COLUMNS)]
     if clashes:
         raise InputError(f"{where}: column names starting with {INTERNAL_PREFIX!r} are reserved ({clashes[0]})")
     check_columns(schema, where)
@@ -202,13 +211,20 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str]) -> 
         exprs.append(pl.col("reported_cost").cast(pl.Float64, strict=False).alias("reported_cost"))
     else:
         exprs.append(pl.lit(None, dtype=pl.Float64).alias("reported_cost"))
-    tags = [c for c in schema if c not in USAGE_SCHEMA]
+    tags = [c for c in schema if c not in USAGE_SCHEMA and not c.startswith(INTERNAL_PREFIX)]
     exprs += [_tag_expr(c, schema[c]) for c in tags]
-    exprs.append(pl.lit(log.index, dtype=pl.Int64).alias(FILE))
+    # an adapted frame may hold several files of one format, each row tagged with its file
+    exprs.append(pl.col(FILE) if adapted and FILE in schema else pl.lit(log.index, dtype=pl.Int64).alias(FILE))
     exprs.append(pl.col(ROW).cast(pl.Int64))
-    exprs.append(pl.coalesce(reasons).alias(REJECT) if reasons else pl.lit(None, dtype=pl.String).alias(REJECT))
-    exprs.append(pl.lit(None, dtype=pl.String).alias(SKIP))
-    return lf.with_row_index(ROW).select(exprs)
+    if not adapted:
+        exprs.append(pl.coalesce(reasons).alias(REJECT) if reasons else pl.lit(None, dtype=pl.String).alias(REJECT))
+        exprs.append(pl.lit(None, dtype=pl.String).alias(SKIP))
+        return lf.with_row_index(ROW).select(exprs)
+    reason = pl.coalesce([pl.col(REJECT), *reasons])
+    exprs.append(pl.when(pl.col(SKIP).is_null()).then(reason).otherwise(None).alias(REJECT))
+    exprs.append(pl.col(SKIP))
+    exprs += [pl.col(c) for c in (PREF, NOTE) if c in schema]
+    return lf.select(exprs)
 
 
 def _tag_expr(column: str, dtype: pl.DataType) -> pl.Expr:

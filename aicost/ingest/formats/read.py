@@ -1,0 +1,273 @@
+"""Reading one file's raw records: a sample for detection, then the whole file as a lazy `Doc`.
+
+JSONL is read line by line as text (`scan_lines`), so one malformed line is one rejected row, not an
+unreadable file. JSON documents (usage-API pages, OTLP exports, API list responses) are parsed by Polars
+and their nested record lists exploded with Polars, keeping the enclosing objects' fields (a bucket's
+`start_time`, a span's `resource`) beside each record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from aicost.errors import InputError
+from aicost.ingest.canonical import FILE, ROW
+from aicost.ingest.files import LogFile
+from aicost.ingest.formats.fields import ENV, LINE, REC, Doc
+
+_PATH = "_aicost_path"
+SAMPLE_RECORDS = 64  # per file: enough to vote on a format, cheap across thousands of session files
+_NESTED_SAMPLE = 50
+
+
+@dataclass
+class Sniff:
+    """What detection saw of a file: its top-level records, and nested ones (results, spans) too."""
+
+    log: LogFile
+    records: list[dict[str, Any]] = field(default_factory=list)
+    nested: list[dict[str, Any]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # CSV header, Parquet or SQLite columns
+    tables: dict[str, list[str]] = field(default_factory=dict)  # SQLite: table → columns
+    document: Any = None  # a parsed JSON document (a .json file that is not JSON lines)
+
+
+def _error(log: LogFile, exc: BaseException) -> InputError:
+    text = str(exc).strip().splitlines()
+    return InputError(f"{log.display}: cannot read as {log.kind} ({text[0][:200] if text else type(exc).__name__})")
+
+
+def _read_bytes(log: LogFile, stdin: bytes | None) -> bytes:
+    if log.is_stdin:
+        return stdin or b""
+    try:
+        if log.path.endswith(".gz"):
+            with gzip.open(log.path, "rb") as fh:
+                return fh.read()
+        if log.path.endswith((".zst", ".zstd")):
+            # Polars decompresses zstd line files natively; rejoin the lines into one document
+            return "\n".join(pl.scan_lines(log.path, glob=False).collect().to_series().to_list()).encode()
+        with open(log.path, "rb") as fh:
+            return fh.read()
+    except (OSError, EOFError, pl.exceptions.PolarsError) as exc:
+        raise _error(log, exc) from None
+
+
+def lines_source(log: LogFile, stdin: bytes | None) -> str | bytes:
+    """What `scan_lines` reads for a file (the bytes of stdin, else the path)."""
+    return (stdin or b"") if log.is_stdin else log.path
+
+
+def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
+    """Sample a file for format detection (a few hundred records; whole JSON documents are parsed)."""
+    out = Sniff(log=log)
+    if log.kind == "parquet":
+        try:
+            out.columns = list(pl.read_parquet_schema(log.path))
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise _error(log, exc) from None
+        return out
+    if log.kind == "csv":
+        try:
+            head = pl.read_csv(log.path, n_rows=SAMPLE_RECORDS, infer_schema=False)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise _error(log, exc) from None
+        out.columns = head.columns
+        out.records = head.to_dicts()
+        return out
+    if log.kind == "sqlite":
+        out.tables = sqlite_tables(log)
+        return out
+    if log.kind == "json":
+        data = _read_bytes(log, stdin)
+        try:
+            out.document = json.loads(data)
+        except json.JSONDecodeError as exc:
+            if not exc.msg.startswith("Extra data"):
+                raise InputError(f"{log.display}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+            # JSON lines under a .json name (Bedrock's S3 logs are *.json.gz with one record per line)
+            out.log = LogFile(path=log.path, kind="jsonl", index=log.index)
+        else:
+            top = out.document if isinstance(out.document, list) else [out.document]
+            out.records = [r for r in top[:SAMPLE_RECORDS] if isinstance(r, dict)]
+            out.nested = list(_nested(out.records))
+            return out
+    for line in _head(out.log, stdin):
+        if not line or not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            out.records.append(record)
+        if len(out.records) >= SAMPLE_RECORDS:
+            break
+    out.nested = list(_nested(out.records))
+    return out
+
+
+def _head(log: LogFile, stdin: bytes | None) -> list[str]:
+    """The first few hundred lines of a line-based file (decompressed), for sniffing."""
+    limit = SAMPLE_RECORDS * 4
+    try:
+        if log.is_stdin:
+            return (stdin or b"").decode("utf-8", "replace").splitlines()[:limit]
+        if log.path.endswith((".zst", ".zstd")):
+            lines = pl.scan_lines(log.path, glob=False).head(limit).collect().to_series()
+            return [str(x) for x in lines.to_list()]
+        opener = gzip.open if log.path.endswith(".gz") else open
+        out = []
+        with opener(log.path, "rt", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                out.append(line)
+                if len(out) >= limit:
+                    break
+        return out
+    except (OSError, EOFError, pl.exceptions.PolarsError) as exc:
+        raise _error(log, exc) from None
+
+
+def _nested(records: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Records inside documents: `data[]`, `data[].results[]`, OTLP spans (a few of each, for detection)."""
+    for record in records[:_NESTED_SAMPLE]:
+        data = record.get("data")
+        items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+        for item in items[:_NESTED_SAMPLE]:
+            if isinstance(item, dict):
+                yield item
+                results = item.get("results")
+                if isinstance(results, list):
+                    yield from (r for r in results[:_NESTED_SAMPLE] if isinstance(r, dict))
+        results = record.get("results")
+        if isinstance(results, list):
+            yield from (r for r in results[:_NESTED_SAMPLE] if isinstance(r, dict))
+        for resource in _list(record.get("resourceSpans"))[:_NESTED_SAMPLE]:
+            for scope in _list(resource.get("scopeSpans") if isinstance(resource, dict) else None):
+                yield from (
+                    s for s in _list(scope.get("spans") if isinstance(scope, dict) else None) if isinstance(s, dict)
+                )
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+# ------------------------------------------------------------------------------------- whole files
+
+
+def text_doc(sniffed: Sniff | Sequence[Sniff], stdin: bytes | None) -> Doc:
+    """JSONL files as one JSON-text record per non-blank line (row N = the N-th non-blank line of its file).
+
+    Several files of one format are read as one frame (each line tagged with its file), so a folder of
+    thousands of agent sessions is one plan, not thousands.
+    """
+    sniffs = [sniffed] if isinstance(sniffed, Sniff) else list(sniffed)
+    sample = [r for s in sniffs for r in s.records][: SAMPLE_RECORDS * 8]
+    nonblank = pl.col(LINE).str.strip_chars() != ""
+    if len(sniffs) == 1:
+        log = sniffs[0].log
+        lf = pl.scan_lines(lines_source(log, stdin), name=LINE, glob=False).filter(nonblank).with_row_index(ROW)
+        return Doc(lf=lf.with_columns(pl.lit(log.index, dtype=pl.Int64).alias(FILE)), root=LINE, sample=sample)
+    # one scan over every file (a source per file costs more than the parsing), lines tagged by path
+    index = {s.log.path: s.log.index for s in sniffs}
+    lf = (
+        pl.scan_lines(list(index), name=LINE, glob=False, include_file_paths=_PATH)
+        .filter(nonblank)
+        .with_columns(pl.col(_PATH).replace_strict(index, return_dtype=pl.Int64).alias(FILE))
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over(FILE).alias(ROW))
+        .drop(_PATH)
+    )
+    return Doc(lf=lf, root=LINE, sample=sample, group=FILE)
+
+
+def record_doc(sniffed: Sniff, stdin: bytes | None, nest: Sequence[str] = ()) -> Doc:
+    """A JSON document (or JSON lines of documents) exploded down `nest` to one struct per record."""
+    log = sniffed.log
+    try:
+        if log.kind == "jsonl":
+            source: Any = stdin if log.is_stdin else log.path
+            frame = pl.read_ndjson(source, infer_schema_length=None)
+        else:
+            document = sniffed.document
+            top = document if isinstance(document, list) else [document]
+            if not any(isinstance(r, dict) and r for r in top):
+                return Doc(lf=pl.LazyFrame({ROW: []}, schema={ROW: pl.UInt32}), root=None, sample=[])
+            frame = pl.read_json(_read_bytes(log, stdin), infer_schema_length=None)
+    except (OSError, pl.exceptions.PolarsError, ValueError) as exc:
+        raise _error(log, exc) from None
+    frame = descend(frame, nest)
+    return Doc(lf=frame.lazy().with_row_index(ROW), root=REC, sample=sniffed.nested or sniffed.records)
+
+
+def descend(frame: pl.DataFrame, nest: Sequence[str]) -> pl.DataFrame:
+    """One row per record: follow each name in `nest` that is present (lists are exploded, objects entered).
+
+    The enclosing objects' other fields are kept in one `ENV` struct (inner levels win on a name clash), so a
+    usage bucket's `start_time` sits beside each of its results.
+    """
+    if not frame.columns:
+        return pl.DataFrame({REC: []})
+    out = frame.select(pl.struct(pl.all()).alias(REC))
+    for name in nest:
+        dtype = out.schema[REC]
+        if not isinstance(dtype, pl.Struct):
+            break
+        fields = {f.name: f.dtype for f in dtype.fields}
+        child = fields.get(name)
+        if not isinstance(child, pl.List | pl.Struct):
+            continue
+        if isinstance(child, pl.List) and not isinstance(child.inner, pl.Struct):
+            continue
+        rec = pl.col(REC)
+        kept = {n: rec.struct.field(n) for n in fields if n != name}
+        if ENV in out.columns:
+            env_dtype = out.schema[ENV]
+            assert isinstance(env_dtype, pl.Struct)
+            for f in env_dtype.fields:
+                kept.setdefault(f.name, pl.col(ENV).struct.field(f.name))
+        env = pl.struct([e.alias(n) for n, e in kept.items()]).alias(ENV) if kept else None
+        out = out.select([rec.struct.field(name).alias(REC), *([env] if env is not None else [])])
+        if isinstance(child, pl.List):
+            out = out.explode(REC)
+        out = out.filter(pl.col(REC).is_not_null())
+    return out
+
+
+def csv_doc(sniffed: Sniff) -> Doc:
+    """A CSV export with every column read as text (numbers are parsed, and checked, by the adapter)."""
+    lf = pl.scan_csv(sniffed.log.path, infer_schema=False).with_row_index(ROW)
+    return Doc(lf=lf, root=None, sample=sniffed.records)
+
+
+def sqlite_tables(log: LogFile) -> dict[str, list[str]]:
+    """Tables and their columns of a SQLite file (read-only)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{log.path}?mode=ro", uri=True)) as conn:
+            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+            return {n: [r[1] for r in conn.execute(f'PRAGMA table_info("{n}")')] for n in names}
+    except sqlite3.Error as exc:
+        raise InputError(f"{log.display}: cannot read as SQLite ({exc})") from None
+
+
+def sqlite_doc(sniffed: Sniff, table: str, columns: Sequence[str]) -> Doc:
+    """Selected columns of one SQLite table, in rowid order, all as text (SQLite columns are loosely typed)."""
+    log = sniffed.log
+    present = [c for c in columns if c in sniffed.tables.get(table, [])]
+    select = ", ".join(f'CAST("{c}" AS TEXT) AS "{c}"' for c in present)
+    query = f'SELECT {select} FROM "{table}" ORDER BY rowid'
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{log.path}?mode=ro", uri=True)) as conn:
+            rows = conn.execute(query).fetchall()
+        frame = pl.DataFrame(rows, schema=dict.fromkeys(present, pl.String), orient="row")
+    except (sqlite3.Error, pl.exceptions.PolarsError) as exc:
+        raise InputError(f"{log.display}: cannot read table {table!r} ({exc})") from None
+    return Doc(lf=frame.lazy().with_row_index(ROW), root=None, sample=frame.head(SAMPLE_RECORDS).to_dicts())
