@@ -8,6 +8,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -27,6 +28,18 @@ class Result(Protocol):
     def rows(self) -> pl.DataFrame: ...
 
     def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class Document:
+    """A result made of a JSON document and its rows, for commands without a library result type."""
+
+    rows: pl.DataFrame
+    document: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document."""
+        return self.document
 
 
 def _default(value: Any) -> Any:
@@ -78,6 +91,15 @@ def markdown_table(frame: pl.DataFrame, footer: Sequence[Any] | None = None) -> 
         cells = [_md_cell(v) for v in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def markdown_with_currency(frame: pl.DataFrame, currency: str) -> bytes:
+    """A Markdown table whose money columns name their currency: `cost (EUR)`."""
+    money = {c: f"{c} ({currency})" for c in frame.columns if c in MONEY_HEADERS or c.endswith("_cost")}
+    return markdown_table(frame.rename(money)).encode()
+
+
+MONEY_HEADERS = ("cost", "list_cost", "savings")
 
 
 def _md_cell(value: Any) -> str:

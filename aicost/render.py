@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from aicost.money import format_amount
 from aicost.report import ReportResult
 from aicost.simulate import SimulateResult
 
@@ -102,12 +103,18 @@ def report_table(result: ReportResult) -> Table:
         table.add_column(dim.replace("_", " ").capitalize(), footer="Total" if i == 0 else "", no_wrap=True)
     for column, header in show:
         table.add_column(header, justify="right", footer=count(int(totals[column])), no_wrap=True)
-    table.add_column("Cost (USD)", justify="right", footer=money(result.total_cost), style="bold", no_wrap=True)
+    cur = result.currency
+    contracted = result.money.contracts is not None
+    if contracted:
+        table.add_column(f"List ({cur})", justify="right", footer=money(result.total_list_cost), no_wrap=True)
+    table.add_column(f"Cost ({cur})", justify="right", footer=money(result.total_cost), style="bold", no_wrap=True)
     if not result.by:
         table.columns[0].footer = table.columns[0].footer
     for row in rows.iter_rows(named=True):
         cells = [str(row[d]) if row[d] is not None else "–" for d in result.by]
         cells += [count(row[c]) for c, _ in show]
+        if contracted:
+            cells.append(money(row.get("list_cost")))
         cost = money(row["cost"])
         if row.get("unpriced_requests"):
             cost += " *"
@@ -135,6 +142,8 @@ def _caption(result: ReportResult) -> str:
         text += f", {acc.rows_filtered:,} outside --since/--until"
     if any(result.rows["unpriced_requests"].fill_null(0) > 0) if "unpriced_requests" in result.rows.columns else False:
         text += ". * includes unpriced requests, not in the cost"
+    if result.money.note:
+        text += ". Amounts " + result.money.note
     return text + "."
 
 
@@ -146,9 +155,9 @@ def render_report(result: ReportResult, color: bool) -> bytes:
 class Messages:
     """Warnings and errors on stderr, one line each, silenced by --quiet (errors never are)."""
 
-    def __init__(self, quiet: bool = False, stream: TextIO | None = None) -> None:
+    def __init__(self, quiet: bool | None = False, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.quiet = quiet
+        self.quiet = bool(quiet)
         self.color = color_enabled(self.stream)
 
     def _print(self, prefix: str, style: str, message: str) -> None:
@@ -189,15 +198,17 @@ def _pct(value: float | None) -> str:
 def simulate_tables(result: SimulateResult) -> list[Any]:
     """The savings table (sorted by savings, a headline on top) and, with --by, the breakdown."""
     baseline = result.baseline_cost
+    cur = result.currency
     out: list[Any] = []
     if result.outcomes:
         best = result.outcomes[0]
         headline = Text.assemble(
             ("Baseline ", "bold"),
-            (f"${money(baseline)}", "bold"),
+            (format_amount(baseline, cur), "bold"),
             f" for {result.usage.accounting.rows_priced:,} priced rows. Biggest saving: ",
             (best.scenario.name, "bold cyan"),
-            f" — ${money(best.total_cost)}, saving ${money(best.savings)} ({best.savings_pct:.1f}%).",
+            f" — {format_amount(best.total_cost, cur)}, saving {format_amount(best.savings, cur)} "
+            f"({best.savings_pct:.1f}%).",
         )
         out.append(headline)
     quality = any(o.quality is not None for o in result.outcomes)
@@ -210,13 +221,13 @@ def simulate_tables(result: SimulateResult) -> list[Any]:
     )
     table.add_column("Scenario", no_wrap=True)
     for header in (
-        "Baseline (USD)",
-        "Scenario (USD)",
-        "Savings (USD)",
+        f"Baseline ({cur})",
+        f"Scenario ({cur})",
+        f"Savings ({cur})",
         "Savings %",
         "Spend moved",
         "Requests moved",
-        "Escalations (USD)",
+        f"Escalations ({cur})",
     ):
         table.add_column(header, justify="right", no_wrap=True)
     if quality:
@@ -244,7 +255,7 @@ def simulate_tables(result: SimulateResult) -> list[Any]:
         detail.add_column("Scenario", no_wrap=True)
         for dim in result.by:
             detail.add_column(dim.replace("_", " ").capitalize(), no_wrap=True)
-        for header in ("Baseline (USD)", "Scenario (USD)", "Savings (USD)", "Savings %"):
+        for header in (f"Baseline ({cur})", f"Scenario ({cur})", f"Savings ({cur})", "Savings %"):
             detail.add_column(header, justify="right", no_wrap=True)
         for row in result.rows.iter_rows(named=True):
             detail.add_row(
@@ -262,12 +273,36 @@ def simulate_tables(result: SimulateResult) -> list[Any]:
 def _sim_caption(result: SimulateResult) -> str:
     pricing = result.usage.book.provenance()
     as_of = str(pricing["as_of"] or "unknown")[:10]
+    note = f" Amounts {result.money.note}." if result.money.note else ""
     return (
         f"Savings % is of the baseline; spend/requests moved are shares of the baseline. "
-        f"Prices as of {as_of} ({pricing['origin']}, sha256 {str(pricing['sha256'])[:12]})."
+        f"Prices as of {as_of} ({pricing['origin']}, sha256 {str(pricing['sha256'])[:12]}).{note}"
     )
 
 
 def render_simulate(result: SimulateResult, color: bool) -> bytes:
     """The simulate view as bytes."""
     return to_text(simulate_tables(result), color)
+
+
+def settings_table(rows: Sequence[dict[str, Any]], files: dict[str, Any]) -> Table:
+    """`aicost config show`: each setting's effective value and where it came from."""
+    caption = "Precedence: flag > AICOST_* env > project file > user file > default. Files: " + ", ".join(
+        f"{kind} {path if path is not None else '(none)'}" + ("" if path is None or path.is_file() else " (not found)")
+        for kind, path in files.items()
+    )
+    table = Table(
+        title="aicost settings", box=box.SIMPLE_HEAVY, title_justify="left", caption=caption, caption_justify="left"
+    )
+    for header in ("Setting", "Value", "Source", "Env", "Flag"):
+        table.add_column(header, no_wrap=header != "Source")
+    for row in rows:
+        value = row["value"]
+        shown = "–" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        table.add_row(row["key"], shown, row["source"], row["env"], row["flag"])
+    return table
+
+
+def render_settings(rows: Sequence[dict[str, Any]], files: dict[str, Any], color: bool) -> bytes:
+    """The settings table as bytes."""
+    return to_text([settings_table(rows, files)], color)

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from aicost.costing import PERIODS, SUMS, total
+from aicost.money import Money, apply
 from aicost.usage import OnError, PricedUsage, dim_column, price_logs
 
 SCHEMA_VERSION = 1
@@ -32,11 +33,23 @@ class ReportResult:
     by: tuple[str, ...]
     usage: PricedUsage
     options: dict[str, Any] = field(default_factory=dict)
+    money: Money = field(default_factory=Money)
+
+    @property
+    def currency(self) -> str:
+        """The currency of every amount."""
+        return self.money.currency
 
     @property
     def total_cost(self) -> float:
-        """Total cost of priced usage, USD."""
+        """Total cost of priced usage: what you pay (contract prices), in `currency`."""
         return total(self.usage.priced["cost"])
+
+    @property
+    def total_list_cost(self) -> float:
+        """Total cost of priced usage at list prices, in `currency`."""
+        column = "list_cost" if "list_cost" in self.usage.priced.columns else "cost"
+        return total(self.usage.priced[column])
 
     def totals(self) -> dict[str, int | float]:
         """Token, request and cost totals over priced and unpriced rows (cost over priced only)."""
@@ -46,6 +59,7 @@ class ReportResult:
             self.usage.cells.frame.filter(pl.col("_aicost_status") == "unpriced")["requests"].sum() or 0
         )
         out["cost"] = self.total_cost
+        out["list_cost"] = self.total_list_cost
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -54,8 +68,9 @@ class ReportResult:
         return {
             "schema_version": SCHEMA_VERSION,
             "command": "report",
-            "currency": "USD",
+            "currency": self.currency,
             "total_cost": self.total_cost,
+            "total_list_cost": self.total_list_cost,
             "totals": self.totals(),
             "by": list(self.by),
             **self.options,
@@ -63,6 +78,7 @@ class ReportResult:
             "unpriced": usage.unpriced,
             **usage.accounting.to_json(),
             "pricing": usage.book.provenance(),
+            "money": self.money.to_json(),
             "inputs": [f.display for f in usage.ingested.files],
             "warnings": usage.warnings,
         }
@@ -86,6 +102,7 @@ def aggregate(usage: PricedUsage, by: Sequence[str]) -> pl.DataFrame:
     aggs = [
         *(pl.col(c).sum() for c in SUMS),
         pl.col("cost").sum().alias("cost"),
+        *([pl.col("list_cost").sum().alias("list_cost")] if "list_cost" in counted.columns else []),
         pl.col("cost").is_not_null().any().alias("_any_priced"),
         pl.col("requests").filter(~priced).sum().alias("unpriced_requests"),
     ]
@@ -93,7 +110,9 @@ def aggregate(usage: PricedUsage, by: Sequence[str]) -> pl.DataFrame:
         rows = counted.with_columns(columns).group_by(list(by), maintain_order=True).agg(aggs)
     else:
         rows = counted.select(aggs)
-    rows = rows.with_columns(pl.when(pl.col("_any_priced")).then(pl.col("cost")).otherwise(None)).drop("_any_priced")
+    money = [c for c in ("cost", "list_cost") if c in rows.columns]
+    rows = rows.with_columns(pl.when(pl.col("_any_priced")).then(pl.col(c)).otherwise(None) for c in money)
+    rows = rows.drop("_any_priced")
     if any(d in PERIODS for d in by):
         rows = rows.sort(list(by), nulls_last=True)
     else:
@@ -113,8 +132,10 @@ def run_report(
     strict: bool = False,
     on_error: OnError = "fail",
     backdate_tiers: bool = False,
+    money: Money | None = None,
 ) -> ReportResult:
-    """Price logs and break spend down by `by`."""
+    """Price logs and break spend down by `by`, at contract prices in `money.currency`."""
+    money = money or Money()
     usage = price_logs(
         inputs,
         by=by,
@@ -127,7 +148,8 @@ def run_report(
         on_error=on_error,
         backdate_tiers=backdate_tiers,
     )
+    usage.cells.frame = apply(usage.cells.frame, money)
     by = usage.cells.dims
     rows = aggregate(usage, by)
     options = {"tz": tz, "since": since, "until": until}
-    return ReportResult(rows=rows, by=by, usage=usage, options=options)
+    return ReportResult(rows=rows, by=by, usage=usage, options=options, money=money)
