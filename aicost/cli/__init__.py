@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from aicost import __version__
+from aicost.cli import config as config_cli
 from aicost.cli import prices as prices_cli
 from aicost.cli.common import handled
+from aicost.cli.export import export_command
 from aicost.cli.report import report
 from aicost.cli.simulate import scenarios_app, simulate
 
@@ -45,6 +47,8 @@ app.command("report")(handled(report))
 app.command("simulate")(handled(simulate))
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(prices_cli.app, name="prices")
+app.command("export")(handled(export_command))
+app.add_typer(config_cli.app, name="config")
 
 
 def main() -> None:

@@ -9,11 +9,13 @@ import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import Annotated, Any, ParamSpec
 
 import typer
 
+from aicost import config
 from aicost.errors import AicostError, ExitCode, UsageError
+from aicost.money import Money, from_settings
 from aicost.render import Messages
 
 P = ParamSpec("P")
@@ -42,7 +44,10 @@ Logs = Annotated[
         help="Log files, globs, folders (searched recursively), or - for JSONL on stdin.", show_default=False
     ),
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", help="Output format [default: table; config key format, env AICOST_FORMAT]."),
+]
 OutputOpt = Annotated[
     str | None, typer.Option("--output", "-o", help="Write to FILE (atomically); - is stdout.", metavar="FILE")
 ]
@@ -50,16 +55,25 @@ PricingOpt = Annotated[
     Path | None,
     typer.Option(
         "--pricing",
-        help="Price-table folder (default: $AICOST_PRICING, your updated tables, then the bundled ones).",
+        help="Price-table folder (default: $AICOST_PRICING, config key pricing, your updated tables, then the "
+        "bundled ones).",
         metavar="DIR",
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only the result and errors; no warnings.")]
-StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) if any usage cannot be priced.")]
+QuietOpt = Annotated[
+    bool | None,
+    typer.Option("--quiet/--no-quiet", "-q", help="Only the result and errors; no warnings [env AICOST_QUIET]."),
+]
+StrictOpt = Annotated[
+    bool | None,
+    typer.Option("--strict/--no-strict", help="Fail (exit 1) if any usage cannot be priced [env AICOST_STRICT]."),
+]
 OnErrorOpt = Annotated[
-    OnErrorMode,
+    OnErrorMode | None,
     typer.Option(
-        "--on-error", help="fail: stop at the first malformed row (file and line); skip: exclude and count them."
+        "--on-error",
+        help="fail: stop at the first malformed row (file and line); skip: exclude and count them "
+        "[default: fail; env AICOST_ON_ERROR].",
     ),
 ]
 ByOpt = Annotated[
@@ -79,7 +93,12 @@ SinceOpt = Annotated[
 UntilOpt = Annotated[
     str | None, typer.Option("--until", help="Only calls before this date/datetime (exclusive).", metavar="DATE")
 ]
-TzOpt = Annotated[str, typer.Option("--tz", help="Time zone for day/week/month buckets and naive dates.")]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tz", help="Time zone for day/week/month buckets and naive dates [default: UTC; env AICOST_TZ].", metavar="TZ"
+    ),
+]
 MapOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -91,13 +110,59 @@ MapOpt = Annotated[
 
 
 BackdateOpt = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--backdate-tiers",
+        "--backdate-tiers/--no-backdate-tiers",
         help="Price batch/flex/priority calls that predate a table's tier rates at the earliest tier rates "
         "(default: standard rates, as genai-prices does).",
     ),
 ]
+
+
+CurrencyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="Show every amount in this currency (ISO 4217, e.g. EUR); needs --fx-rate [default: USD; env "
+        "AICOST_CURRENCY].",
+        metavar="CODE",
+    ),
+]
+FxRateOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--fx-rate",
+        help="How many units of --currency one USD buys, e.g. 0.92; never looked up online [env AICOST_FX_RATE].",
+        metavar="RATE",
+    ),
+]
+ContractsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--contracts",
+        help="Contract prices (aicost.contracts/1 TOML: percent off or negotiated rates per provider/model); "
+        "costs become what you pay, list cost is shown beside [env AICOST_CONTRACTS].",
+        metavar="FILE",
+    ),
+]
+FailOverOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-over",
+        help="Gate: after printing, exit 3 if the total cost is above AMOUNT (in the output currency).",
+        metavar="AMOUNT",
+    ),
+]
+
+
+def settings(**flags: Any) -> config.Settings:
+    """The effective settings for a command: its flags over env, project file, user file and defaults."""
+    return config.resolve(flags)
+
+
+def money(resolved: config.Settings) -> Money:
+    """Currency, FX rate and contracts from the settings (a non-USD currency without a rate is a usage error)."""
+    return from_settings(resolved)
 
 
 def split_dims(values: list[str] | None) -> list[str]:

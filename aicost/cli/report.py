@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from aicost import export
+from aicost import export, gates
 from aicost.cli.common import (
     BackdateOpt,
     ByOpt,
+    ContractsOpt,
+    CurrencyOpt,
+    FailOverOpt,
     FormatOpt,
+    FxRateOpt,
     Logs,
     MapOpt,
-    OnErrorMode,
     OnErrorOpt,
-    OutputFormat,
     OutputOpt,
     PricingOpt,
     QuietOpt,
@@ -21,7 +23,9 @@ from aicost.cli.common import (
     StrictOpt,
     TzOpt,
     UntilOpt,
+    money,
     parse_mapping,
+    settings,
     split_dims,
     warn_all,
 )
@@ -34,36 +38,56 @@ def report(
     by: ByOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    tz: TzOpt = "UTC",
+    tz: TzOpt = None,
     mapping: MapOpt = None,
     pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
-    strict: StrictOpt = False,
-    backdate_tiers: BackdateOpt = False,
-    on_error: OnErrorOpt = OnErrorMode.fail,
-    quiet: QuietOpt = False,
+    strict: StrictOpt = None,
+    backdate_tiers: BackdateOpt = None,
+    on_error: OnErrorOpt = None,
+    quiet: QuietOpt = None,
+    currency: CurrencyOpt = None,
+    fx_rate: FxRateOpt = None,
+    contracts: ContractsOpt = None,
+    fail_over: FailOverOpt = None,
 ) -> None:
     """What your LLM calls cost: spend by model, provider, period or any tag, priced with dated price tables."""
-    messages = Messages(quiet=quiet)
+    s = settings(
+        tz=tz,
+        format=fmt,
+        pricing=pricing,
+        strict=strict,
+        backdate_tiers=backdate_tiers,
+        on_error=on_error,
+        quiet=quiet,
+        currency=currency,
+        fx_rate=fx_rate,
+        contracts=contracts,
+    )
+    messages = Messages(quiet=s.quiet)
+    limit = gates.parse_amount(fail_over)
     result = run_report(
         logs,
         by=split_dims(by) or DEFAULT_BY,
-        tz=tz,
+        tz=s.tz,
         since=since,
         until=until,
         mapping=parse_mapping(mapping),
-        pricing=pricing,
-        strict=strict,
-        on_error=on_error.value,
-        backdate_tiers=backdate_tiers,
+        pricing=s.pricing_arg,
+        strict=s.strict,
+        on_error=s.on_error,
+        backdate_tiers=s.backdate_tiers,
+        money=money(s),
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
     export.write_result(
         result,
-        fmt.value,
+        s.format,
         output,
         table=lambda: render_report(result, to_terminal),
+        markdown=lambda: export.markdown_with_currency(result.rows, result.currency),
     )
     warn_all(messages, result.usage.warnings)
     messages.unpriced(result.usage.unpriced)
+    gates.enforce([gates.over_budget(result.total_cost, limit, result.currency)])
