@@ -86,7 +86,7 @@ def _bool(value: Any) -> bool:
 
 
 def _path(value: Any) -> Path:
-    return Path(_text(value)).expanduser()
+    return (value if isinstance(value, Path) else Path(_text(value))).expanduser()
 
 
 @dataclass(frozen=True)

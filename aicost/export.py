@@ -112,6 +112,24 @@ def _md_cell(value: Any) -> str:
     return str(value).replace("|", "\\|")
 
 
+_SUFFIX_FORMATS: dict[str, Format] = {
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+
+
+def format_for(output: str | None) -> Format | None:
+    """The format an --output name implies (`october.csv` → csv), for when --format is not given."""
+    if output in (None, "-"):
+        return None
+    assert output is not None
+    return _SUFFIX_FORMATS.get(Path(output).suffix.lower())
+
+
 def emit(data: bytes, output: str | None) -> None:
     """Send bytes to stdout (`None` or `-`) or atomically to a file."""
     if output in (None, "-"):

@@ -129,7 +129,7 @@ def load_contracts(path: Path) -> Contracts:
             problems.append(f"{where}: give percent_off or rates (or both)")
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
-    return dataclasses.replace(contracts, file=str(path), sha256=hashlib.sha256(raw).hexdigest())
+    return msgspec.structs.replace(contracts, file=str(path), sha256=hashlib.sha256(raw).hexdigest())
 
 
 @dataclass(frozen=True)

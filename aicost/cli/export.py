@@ -53,7 +53,7 @@ def file_kind(output: str | None) -> str:
         return "parquet"
     if suffix == ".csv":
         return "csv"
-    raise UsageError(f"--output {output}: a FOCUS file is .csv or .parquet (or - for CSV on stdout)")
+    raise UsageError(f"--output {output}: a FOCUS file is .csv or .parquet (.json with the totals; - for CSV)")
 
 
 def export_command(
@@ -111,7 +111,8 @@ def export_command(
         billing_account=billing_account,
     )
     messages = Messages(quiet=s.quiet)
-    kind = file_kind(output) if fmt == ExportFormat.focus else "json"
+    as_json = fmt == ExportFormat.json or export.format_for(output) == "json"
+    kind = "json" if as_json else file_kind(output)
     tags = split_dims(tag) if tag else None
     result = run_export(
         logs,

@@ -55,7 +55,7 @@ def report(
     """What your LLM calls cost: spend by model, provider, period or any tag, priced with dated price tables."""
     s = settings(
         tz=tz,
-        format=fmt,
+        format=fmt or export.format_for(output),
         pricing=pricing,
         strict=strict,
         backdate_tiers=backdate_tiers,

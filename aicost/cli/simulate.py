@@ -117,7 +117,7 @@ def simulate(
     """What would moving workloads save? Baseline vs each scenario, from one scan of the logs."""
     s = settings(
         tz=tz,
-        format=fmt,
+        format=fmt or export.format_for(output),
         pricing=pricing,
         strict=strict,
         backdate_tiers=backdate_tiers,
