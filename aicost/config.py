@@ -191,6 +191,7 @@ class Settings:
                 "source": self.source(k.name),
                 "env": k.env,
                 "flag": k.flag,
+                "description": k.help,
             }
             for k in KEYS
         ]
@@ -287,7 +288,7 @@ def resolve(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | 
             except ValueError as exc:
                 raise UsageError(f"{key.flag} {flag}: {exc}") from None
             sources[key.name] = f"flag {key.flag}"
-        elif key.env in env and (key.parse is _bool or env[key.env].strip()):
+        elif env.get(key.env, "").strip():  # set but empty counts as unset, as with NO_COLOR
             try:
                 values[key.name] = key.parse(env[key.env])
             except ValueError as exc:

@@ -29,7 +29,6 @@ from aicost.usage import OnError, PricedUsage, parse_bound, price_logs
 
 FOCUS_VERSION: Final = "1.2"
 DATETIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
-UTC_DT: Final = pl.Datetime("us", "UTC")
 
 
 @dataclass(frozen=True)
@@ -47,135 +46,42 @@ class Meter:
 
 METERS: Final = (
     Meter("input", "input_tokens", "rate_input", "Input Tokens", "Input", "None", "input tokens"),
-    Meter(
-        "cache_read",
-        "cache_read_tokens",
-        "rate_cache_read",
-        "Input Tokens",
-        "Input",
-        "Read",
-        "cached input tokens (cache read)",
-    ),
-    Meter(
-        "cache_write",
-        "cache_write_tokens",
-        "rate_cache_write",
-        "Input Tokens",
-        "Input",
-        "Write",
-        "input tokens written to cache (5-minute TTL)",
-    ),
-    Meter(
-        "cache_write_1h",
-        "cache_write_1h_tokens",
-        "rate_cache_write_1h",
-        "Input Tokens",
-        "Input",
-        "Write",
-        "input tokens written to cache (1-hour TTL)",
-    ),
+    Meter("cache_read", "cache_read_tokens", "rate_cache_read", "Input Tokens", "Input", "Read",
+          "cached input tokens (cache read)"),
+    Meter("cache_write", "cache_write_tokens", "rate_cache_write", "Input Tokens", "Input", "Write",
+          "input tokens written to cache (5-minute TTL)"),
+    Meter("cache_write_1h", "cache_write_1h_tokens", "rate_cache_write_1h", "Input Tokens", "Input", "Write",
+          "input tokens written to cache (1-hour TTL)"),
     Meter("output", "output_tokens", "rate_output", "Output Tokens", "Output", None, "output tokens"),
-    Meter(
-        "reasoning",
-        "reasoning_tokens",
-        "rate_reasoning",
-        "Output Tokens",
-        "Output",
-        None,
-        "reasoning output tokens (priced separately)",
-    ),
+    Meter("reasoning", "reasoning_tokens", "rate_reasoning", "Output Tokens", "Output", None,
+          "reasoning output tokens (priced separately)"),
     Meter("requests", "requests", "rate_request", "Requests", None, None, "per-request fee"),
-)
+)  # fmt: skip
 _CACHE_TTL: Final = {"cache_write": "5m", "cache_write_1h": "1h"}
 
-# Columns in output order: FOCUS 1.2 (mandatory, then the conditional/recommended ones aicost can fill),
-# then aicost's own. The types are FOCUS's: Decimal → Float64, Date/Time → UTC datetime, JSON → String.
-DECIMAL_COLUMNS: Final = (
-    "BilledCost",
-    "ConsumedQuantity",
-    "ContractedCost",
-    "ContractedUnitPrice",
-    "EffectiveCost",
-    "ListCost",
-    "ListUnitPrice",
-    "PricingCurrencyContractedUnitPrice",
-    "PricingCurrencyEffectiveCost",
-    "PricingCurrencyListUnitPrice",
-    "PricingQuantity",
-)
+# Columns in output order: FOCUS 1.2 (mandatory, and the conditional/recommended ones aicost can fill),
+# then aicost's own. Types: Decimal → Float64, Date/Time → UTC datetime (CSV: YYYY-MM-DDTHH:MM:SSZ),
+# key-value → JSON object text.
 DATETIME_COLUMNS: Final = ("BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart")
 COLUMNS: Final = (
-    "BilledCost",
-    "BillingAccountId",
-    "BillingAccountName",
-    "BillingCurrency",
-    "BillingPeriodEnd",
-    "BillingPeriodStart",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
-    "ChargeFrequency",
-    "ChargePeriodEnd",
-    "ChargePeriodStart",
-    "CommitmentDiscountStatus",
-    "ConsumedQuantity",
-    "ConsumedUnit",
-    "ContractedCost",
-    "ContractedUnitPrice",
-    "EffectiveCost",
-    "InvoiceId",
-    "InvoiceIssuerName",
-    "ListCost",
-    "ListUnitPrice",
-    "PricingCategory",
-    "PricingCurrency",
-    "PricingCurrencyContractedUnitPrice",
-    "PricingCurrencyEffectiveCost",
-    "PricingCurrencyListUnitPrice",
-    "PricingQuantity",
-    "PricingUnit",
-    "ProviderName",
-    "PublisherName",
-    "ServiceCategory",
-    "ServiceName",
-    "ServiceSubcategory",
-    "SkuId",
-    "SkuMeter",
-    "SkuPriceDetails",
-    "SkuPriceId",
-    "Tags",
-    "x_ServiceTier",
-    "x_TokenClass",
-    "x_LoggedModel",
-    "x_ContractRule",
-    "x_FxRate",
-    "x_PriceTableVersion",
-    "x_PriceTableAsOf",
-    "x_SourceFormat",
-)
+    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
+    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency",
+    "ChargePeriodEnd", "ChargePeriodStart", "CommitmentDiscountStatus", "ConsumedQuantity", "ConsumedUnit",
+    "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "InvoiceId", "InvoiceIssuerName", "ListCost",
+    "ListUnitPrice", "PricingCategory", "PricingCurrency", "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice", "PricingQuantity", "PricingUnit",
+    "ProviderName", "PublisherName", "ServiceCategory", "ServiceName", "ServiceSubcategory", "SkuId", "SkuMeter",
+    "SkuPriceDetails", "SkuPriceId", "Tags",
+    "x_ServiceTier", "x_TokenClass", "x_LoggedModel", "x_ContractRule", "x_FxRate", "x_PriceTableVersion",
+    "x_PriceTableAsOf", "x_SourceFormat",
+)  # fmt: skip
+# Mandatory in FOCUS 1.2 (Cost and Usage dataset)
 MANDATORY: Final = (
-    "BilledCost",
-    "BillingAccountId",
-    "BillingAccountName",
-    "BillingCurrency",
-    "BillingPeriodEnd",
-    "BillingPeriodStart",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
-    "ChargePeriodEnd",
-    "ChargePeriodStart",
-    "ContractedCost",
-    "EffectiveCost",
-    "InvoiceIssuerName",
-    "ListCost",
-    "PricingQuantity",
-    "PricingUnit",
-    "ProviderName",
-    "PublisherName",
-    "ServiceCategory",
-    "ServiceName",
-)
+    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
+    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargePeriodEnd",
+    "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost", "PricingQuantity",
+    "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
+)  # fmt: skip
 
 # Who makes a model family, by the start of its price-table id (PublisherName, SkuPriceDetails.ModelDeveloper).
 _DEVELOPERS: Final = (
@@ -434,19 +340,9 @@ def build(usage: PricedUsage, money: Money, tags: Sequence[str], billing_account
         pl.col(RMODEL).alias("_model"),
         pl.col("x_TokenClass").replace_strict(order, return_dtype=pl.Int32).alias("_order"),
     )
-    # a total order over the row keys: the same input gives byte-identical files
-    keys = [
-        "ChargePeriodStart",
-        "ProviderName",
-        "_model",
-        "x_LoggedModel",
-        "x_ServiceTier",
-        "Tags",
-        "_order",
-        "SkuPriceId",
-        "ContractedUnitPrice",
-    ]
-    return out.sort(keys, nulls_last=True).select(COLUMNS)
+    # a total order (every column breaks ties): the same input gives byte-identical files
+    keys = ["ChargePeriodStart", "ProviderName", "_model", "x_LoggedModel", "x_ServiceTier", "Tags", "_order"]
+    return out.sort([*keys, *(c for c in COLUMNS if c not in keys)], nulls_last=True).select(COLUMNS)
 
 
 def run_export(

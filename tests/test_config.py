@@ -34,6 +34,7 @@ def show(cli: Cli) -> dict[str, Any]:
     result = cli("config", "show", "--format", "json")
     assert result.exit_code == 0, result.stderr
     settings: dict[str, Any] = json.loads(result.stdout)["settings"]
+    assert all(s.pop("description") for s in settings.values())  # every key says what it is for
     return settings
 
 
@@ -160,7 +161,8 @@ def test_env_and_flag_errors(cli: Cli, make_log: MakeLog, monkeypatch: pytest.Mo
     monkeypatch.setenv("AICOST_FX_RATE", "lots")
     result = cli("report", log)
     assert result.exit_code == 1 and "AICOST_FX_RATE='lots'" in result.stderr
-    monkeypatch.delenv("AICOST_FX_RATE")
+    monkeypatch.setenv("AICOST_FX_RATE", "")  # set but empty is unset
+    assert cli("report", log, "--format", "json").exit_code == 0
     flag = cli("report", log, "--tz", "Mars/Olympus")
     assert flag.exit_code == 2 and "--tz Mars/Olympus: unknown time zone" in flag.stderr
 

@@ -113,6 +113,12 @@ def test_no_escape_codes_when_not_a_terminal(
     assert "\x1b" not in result.stdout and "\x1b" not in result.stderr, args
 
 
+def test_shell_completion_and_version(cli: Callable[..., Result]) -> None:
+    completion = cli("--show-completion", "bash")  # what --install-completion writes to ~/.bashrc
+    assert completion.exit_code == 0 and "_AICOST_COMPLETE=complete_bash" in completion.stdout
+    assert cli("--version").stdout.startswith("aicost ")
+
+
 def readme_script() -> str:
     text = (REPO / "README.md").read_text()
     section = text[text.index("## In a pipeline") :]

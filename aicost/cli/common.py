@@ -160,7 +160,7 @@ def settings(**flags: Any) -> config.Settings:
     return config.resolve(flags)
 
 
-def money(resolved: config.Settings) -> Money:
+def resolve_money(resolved: config.Settings) -> Money:
     """Currency, FX rate and contracts from the settings (a non-USD currency without a rate is a usage error)."""
     return from_settings(resolved)
 

@@ -24,8 +24,8 @@ from aicost.cli.common import (
     StrictOpt,
     TzOpt,
     UntilOpt,
-    money,
     parse_mapping,
+    resolve_money,
     settings,
     split_dims,
     warn_all,
@@ -116,7 +116,7 @@ def export_command(
     tags = split_dims(tag) if tag else None
     result = run_export(
         logs,
-        money=money(s),
+        money=resolve_money(s),
         tags=[t for t in tags if t.lower() != "none"] if tags is not None else None,
         billing_account=s.billing_account,
         tz=s.tz,

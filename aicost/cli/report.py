@@ -23,8 +23,8 @@ from aicost.cli.common import (
     StrictOpt,
     TzOpt,
     UntilOpt,
-    money,
     parse_mapping,
+    resolve_money,
     settings,
     split_dims,
     warn_all,
@@ -78,7 +78,7 @@ def report(
         strict=s.strict,
         on_error=s.on_error,
         backdate_tiers=s.backdate_tiers,
-        money=money(s),
+        money=resolve_money(s),
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
     export.write_result(

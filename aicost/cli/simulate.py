@@ -31,8 +31,8 @@ from aicost.cli.common import (
     TzOpt,
     UntilOpt,
     handled,
-    money,
     parse_mapping,
+    resolve_money,
     settings,
     split_dims,
     warn_all,
@@ -151,7 +151,7 @@ def simulate(
         strict=s.strict,
         on_error=s.on_error,
         backdate_tiers=s.backdate_tiers,
-        money=money(s),
+        money=resolve_money(s),
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
     export.write_result(
