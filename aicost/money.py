@@ -5,6 +5,9 @@ per provider and/or model, a percentage off list, or negotiated per-class rates.
 contract rates in USD first and converted last, so every amount a result shows is
 `tokens × contracted USD rate × fx_rate`, kept at full precision (rounding is for display only).
 
+A negotiated rate is flat: it replaces the list rate whatever the service tier or long-context tier; a
+negotiated output rate covers reasoning tokens too. Contracts have no dates: one file prices the whole run.
+
 Cells gain `list_cost_*` / `list_cost` (what the list price would be) beside `cost_*` / `cost` (what you
 pay: the effective cost), and `crate_*` (contracted USD rates per token) beside the list `rate_*` columns.
 """

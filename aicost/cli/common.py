@@ -1,4 +1,18 @@
-"""Option types shared by every command, the error-translating command group, and output helpers."""
+"""Option types shared by every command, the error-translating command group, and output helpers.
+
+How a command plugs into the pipeline contract (report, simulate and export do exactly this):
+
+1. Options that are settings (`--tz`, `--format`, `--pricing`, `--strict`, `--quiet`, `--on-error`,
+   `--backdate-tiers`, `--currency`, `--fx-rate`, `--contracts`) use the shared types below, default None,
+   and go through `settings(...)` once: `s = settings(tz=tz, format=fmt or export.format_for(output), …)`.
+   Read `s.tz`, `s.format`, `s.pricing_arg`, … never the raw flags or os.environ.
+2. Amounts: pass `resolve_money(s)` to the library; the library prices cells with
+   `money.apply(cells, m)` (or `with_contracts` then `convert` when it re-prices in USD, as simulate does)
+   and says `currency` and `money` in its JSON.
+3. Output: `export.write_result(result, s.format, output, table=…)`; the result has `.rows` and
+   `.to_json()` with `schema_version` and `command`, and aicost/schemas/<command>.schema.json describes it.
+4. Gates last, after printing: `gates.enforce([gates.over_budget(total, gates.parse_amount(fail_over), cur)])`.
+"""
 
 from __future__ import annotations
 
