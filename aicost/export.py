@@ -8,6 +8,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -27,6 +28,18 @@ class Result(Protocol):
     def rows(self) -> pl.DataFrame: ...
 
     def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class Document:
+    """A result made of a JSON document and its rows, for commands without a library result type."""
+
+    rows: pl.DataFrame
+    document: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document."""
+        return self.document
 
 
 def _default(value: Any) -> Any:
@@ -80,6 +93,15 @@ def markdown_table(frame: pl.DataFrame, footer: Sequence[Any] | None = None) -> 
     return "\n".join(lines) + "\n"
 
 
+def markdown_with_currency(frame: pl.DataFrame, currency: str) -> bytes:
+    """A Markdown table whose money columns name their currency: `cost (EUR)`."""
+    money = {c: f"{c} ({currency})" for c in frame.columns if c in MONEY_HEADERS or c.endswith("_cost")}
+    return markdown_table(frame.rename(money)).encode()
+
+
+MONEY_HEADERS = ("cost", "list_cost", "savings")
+
+
 def _md_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -88,6 +110,24 @@ def _md_cell(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value).replace("|", "\\|")
+
+
+_SUFFIX_FORMATS: dict[str, Format] = {
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+
+
+def format_for(output: str | None) -> Format | None:
+    """The format an --output name implies (`october.csv` → csv), for when --format is not given."""
+    if output in (None, "-"):
+        return None
+    assert output is not None
+    return _SUFFIX_FORMATS.get(Path(output).suffix.lower())
 
 
 def emit(data: bytes, output: str | None) -> None:

@@ -20,6 +20,7 @@ from rich.text import Text
 from aicost.forecast import ForecastResult
 from aicost.forecast.chart import ChartData, usd_tick
 from aicost.logs import InspectResult
+from aicost.money import format_amount
 from aicost.reconcile import Reconciliation
 from aicost.report import ReportResult
 from aicost.simulate import SimulateResult
@@ -106,12 +107,18 @@ def report_table(result: ReportResult) -> Table:
         table.add_column(dim.replace("_", " ").capitalize(), footer="Total" if i == 0 else "", no_wrap=True)
     for column, header in show:
         table.add_column(header, justify="right", footer=count(int(totals[column])), no_wrap=True)
-    table.add_column("Cost (USD)", justify="right", footer=money(result.total_cost), style="bold", no_wrap=True)
+    cur = result.currency
+    contracted = result.money.contracts is not None
+    if contracted:
+        table.add_column(f"List ({cur})", justify="right", footer=money(result.total_list_cost), no_wrap=True)
+    table.add_column(f"Cost ({cur})", justify="right", footer=money(result.total_cost), style="bold", no_wrap=True)
     if not result.by:
         table.columns[0].footer = table.columns[0].footer
     for row in rows.iter_rows(named=True):
         cells = [str(row[d]) if row[d] is not None else "–" for d in result.by]
         cells += [count(row[c]) for c, _ in show]
+        if contracted:
+            cells.append(money(row.get("list_cost")))
         cost = money(row["cost"])
         if row.get("unpriced_requests"):
             cost += " *"
@@ -141,6 +148,8 @@ def _caption(result: ReportResult) -> str:
         text += f", {acc.rows_filtered:,} outside --since/--until"
     if any(result.rows["unpriced_requests"].fill_null(0) > 0) if "unpriced_requests" in result.rows.columns else False:
         text += ". * includes unpriced requests, not in the cost"
+    if result.money.note:
+        text += ". Amounts " + result.money.note
     return text + "."
 
 
@@ -230,9 +239,9 @@ def render_inspect(result: InspectResult, color: bool) -> bytes:
 class Messages:
     """Warnings and errors on stderr, one line each, silenced by --quiet (errors never are)."""
 
-    def __init__(self, quiet: bool = False, stream: TextIO | None = None) -> None:
+    def __init__(self, quiet: bool | None = False, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.quiet = quiet
+        self.quiet = bool(quiet)
         self.color = color_enabled(self.stream)
 
     def _print(self, prefix: str, style: str, message: str) -> None:
@@ -273,15 +282,17 @@ def _pct(value: float | None) -> str:
 def simulate_tables(result: SimulateResult) -> list[Any]:
     """The savings table (sorted by savings, a headline on top) and, with --by, the breakdown."""
     baseline = result.baseline_cost
+    cur = result.currency
     out: list[Any] = []
     if result.outcomes:
         best = result.outcomes[0]
         headline = Text.assemble(
             ("Baseline ", "bold"),
-            (f"${money(baseline)}", "bold"),
+            (format_amount(baseline, cur), "bold"),
             f" for {result.usage.accounting.rows_priced:,} priced rows. Biggest saving: ",
             (best.scenario.name, "bold cyan"),
-            f" — ${money(best.total_cost)}, saving ${money(best.savings)} ({best.savings_pct:.1f}%).",
+            f" — {format_amount(best.total_cost, cur)}, saving {format_amount(best.savings, cur)} "
+            f"({best.savings_pct:.1f}%).",
         )
         out.append(headline)
     quality = any(o.quality is not None for o in result.outcomes)
@@ -294,13 +305,13 @@ def simulate_tables(result: SimulateResult) -> list[Any]:
     )
     table.add_column("Scenario", no_wrap=True)
     for header in (
-        "Baseline (USD)",
-        "Scenario (USD)",
-        "Savings (USD)",
+        f"Baseline ({cur})",
+        f"Scenario ({cur})",
+        f"Savings ({cur})",
         "Savings %",
         "Spend moved",
         "Requests moved",
-        "Escalations (USD)",
+        f"Escalations ({cur})",
     ):
         table.add_column(header, justify="right", no_wrap=True)
     if quality:
@@ -328,7 +339,7 @@ def simulate_tables(result: SimulateResult) -> list[Any]:
         detail.add_column("Scenario", no_wrap=True)
         for dim in result.by:
             detail.add_column(dim.replace("_", " ").capitalize(), no_wrap=True)
-        for header in ("Baseline (USD)", "Scenario (USD)", "Savings (USD)", "Savings %"):
+        for header in (f"Baseline ({cur})", f"Scenario ({cur})", f"Savings ({cur})", "Savings %"):
             detail.add_column(header, justify="right", no_wrap=True)
         for row in result.rows.iter_rows(named=True):
             detail.add_row(
@@ -346,9 +357,10 @@ def simulate_tables(result: SimulateResult) -> list[Any]:
 def _sim_caption(result: SimulateResult) -> str:
     pricing = result.usage.book.provenance()
     as_of = str(pricing["as_of"] or "unknown")[:10]
+    note = f" Amounts {result.money.note}." if result.money.note else ""
     return (
         f"Savings % is of the baseline; spend/requests moved are shares of the baseline. "
-        f"Prices as of {as_of} ({pricing['origin']}, sha256 {str(pricing['sha256'])[:12]})."
+        f"Prices as of {as_of} ({pricing['origin']}, sha256 {str(pricing['sha256'])[:12]}).{note}"
     )
 
 
@@ -632,11 +644,11 @@ def forecast_chart(chart: ChartData, height: int = 14) -> Text:
     for line, marker, style in styled:
         for x, y in zip(line.x, line.y, strict=True):
             grid[row(y)][column(x)] = (marker, style)
-    label_width = max(len(usd_tick(top, top)), len(usd_tick(0, top)))
+    label_width = max(len(usd_tick(top, top, chart.currency)), len(usd_tick(0, top, chart.currency)))
     text = Text()
     for r in range(height):
         value = top * (height - 1 - r) / (height - 1)
-        label = usd_tick(value, top) if r in (0, height // 2, height - 1) else ""
+        label = usd_tick(value, top, chart.currency) if r in (0, height // 2, height - 1) else ""
         text.append(f"{label:>{label_width}} ┤" if label else " " * label_width + " │", style="dim")
         for char, style in grid[r]:
             text.append(char, style=style or None)
@@ -694,18 +706,20 @@ def forecast_tables(result: ForecastResult) -> list[Any]:
     out.append(forecast_chart(result.chart()))
     table = Table(
         box=box.SIMPLE_HEAVY,
-        title="Monthly cost (USD): point forecast and P10–P90",
+        title=f"Monthly cost ({doc['currency']}): point forecast and P10–P90",
         title_justify="left",
         show_footer=True,
     )
     table.add_column("Month", footer="Total", no_wrap=True)
-    table.add_column("Baseline (USD)", justify="right", footer=money(base["total_cost"]), no_wrap=True)
+    table.add_column(f"Baseline ({doc['currency']})", justify="right", footer=money(base["total_cost"]), no_wrap=True)
     table.add_column("P10–P90", justify="right", footer=_band(base["p10"], base["p90"]), no_wrap=True)
     for s in doc["scenarios"]:
-        table.add_column(f"{s['name']} (USD)", justify="right", footer=money(s["total_cost"]), no_wrap=True)
+        table.add_column(
+            f"{s['name']} ({doc['currency']})", justify="right", footer=money(s["total_cost"]), no_wrap=True
+        )
         table.add_column("P10–P90", justify="right", footer=_band(s["p10"], s["p90"]), no_wrap=True)
         table.add_column("Adoption", justify="right", no_wrap=True)
-        table.add_column("Cum. savings (USD)", justify="right", footer=money(s["savings"]), no_wrap=True)
+        table.add_column(f"Cum. savings ({doc['currency']})", justify="right", footer=money(s["savings"]), no_wrap=True)
     for month in doc["months"]:
         b = month["baseline"]
         cells: list[Any] = [month["month"], money(b["cost"]), _band(b["p10"], b["p90"])]
@@ -789,3 +803,26 @@ def _backtest_table(bt: dict[str, Any]) -> list[Any]:
 def render_forecast(result: ForecastResult, color: bool) -> bytes:
     """The forecast view as bytes."""
     return to_text(forecast_tables(result), color)
+
+
+def settings_table(rows: Sequence[dict[str, Any]], files: dict[str, Any]) -> Table:
+    """`aicost config show`: each setting's effective value and where it came from."""
+    caption = "Precedence: flag > AICOST_* env > project file > user file > default. Files: " + ", ".join(
+        f"{kind} {path if path is not None else '(none)'}" + ("" if path is None or path.is_file() else " (not found)")
+        for kind, path in files.items()
+    )
+    table = Table(
+        title="aicost settings", box=box.SIMPLE_HEAVY, title_justify="left", caption=caption, caption_justify="left"
+    )
+    for header in ("Setting", "Value", "Source", "Env", "Flag"):
+        table.add_column(header, no_wrap=header != "Source")
+    for row in rows:
+        value = row["value"]
+        shown = "–" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        table.add_row(row["key"], shown, row["source"], row["env"], row["flag"])
+    return table
+
+
+def render_settings(rows: Sequence[dict[str, Any]], files: dict[str, Any], color: bool) -> bytes:
+    """The settings table as bytes."""
+    return to_text([settings_table(rows, files)], color)

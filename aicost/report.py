@@ -11,6 +11,7 @@ import polars as pl
 
 from aicost.costing import PERIODS, SUMS, total
 from aicost.ingest import IngestOptions
+from aicost.money import Money, apply
 from aicost.reconcile import DEFAULT_TOLERANCE, Reconciliation, reconcile
 from aicost.usage import OnError, PricedUsage, dim_column, price_logs
 
@@ -35,11 +36,23 @@ class ReportResult:
     usage: PricedUsage
     options: dict[str, Any] = field(default_factory=dict)
     reconciliation: Reconciliation | None = None
+    money: Money = field(default_factory=Money)
+
+    @property
+    def currency(self) -> str:
+        """The currency of every amount."""
+        return self.money.currency
 
     @property
     def total_cost(self) -> float:
-        """Total cost of priced usage, USD."""
+        """Total cost of priced usage: what you pay (contract prices), in `currency`."""
         return total(self.usage.priced["cost"])
+
+    @property
+    def total_list_cost(self) -> float:
+        """Total cost of priced usage at list prices, in `currency`."""
+        column = "list_cost" if "list_cost" in self.usage.priced.columns else "cost"
+        return total(self.usage.priced[column])
 
     def totals(self) -> dict[str, int | float]:
         """Token, request and cost totals over priced and unpriced rows (cost over priced only)."""
@@ -49,6 +62,7 @@ class ReportResult:
             self.usage.cells.frame.filter(pl.col("_aicost_status") == "unpriced")["requests"].sum() or 0
         )
         out["cost"] = self.total_cost
+        out["list_cost"] = self.total_list_cost
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -57,8 +71,9 @@ class ReportResult:
         return {
             "schema_version": SCHEMA_VERSION,
             "command": "report",
-            "currency": "USD",
+            "currency": self.currency,
             "total_cost": self.total_cost,
+            "total_list_cost": self.total_list_cost,
             "totals": self.totals(),
             "by": list(self.by),
             **self.options,
@@ -66,6 +81,7 @@ class ReportResult:
             "unpriced": usage.unpriced,
             **usage.accounting.to_json(),
             "pricing": usage.book.provenance(),
+            "money": self.money.to_json(),
             "inputs": [f.display for f in usage.ingested.files],
             "input_formats": dict(zip((f.display for f in usage.ingested.files), usage.ingested.formats, strict=False)),
             **({"reconciliation": self.reconciliation.to_json()} if self.reconciliation is not None else {}),
@@ -91,6 +107,7 @@ def aggregate(usage: PricedUsage, by: Sequence[str]) -> pl.DataFrame:
     aggs = [
         *(pl.col(c).sum() for c in SUMS),
         pl.col("cost").sum().alias("cost"),
+        *([pl.col("list_cost").sum().alias("list_cost")] if "list_cost" in counted.columns else []),
         pl.col("cost").is_not_null().any().alias("_any_priced"),
         pl.col("requests").filter(~priced).sum().alias("unpriced_requests"),
     ]
@@ -98,7 +115,9 @@ def aggregate(usage: PricedUsage, by: Sequence[str]) -> pl.DataFrame:
         rows = counted.with_columns(columns).group_by(list(by), maintain_order=True).agg(aggs)
     else:
         rows = counted.select(aggs)
-    rows = rows.with_columns(pl.when(pl.col("_any_priced")).then(pl.col("cost")).otherwise(None)).drop("_any_priced")
+    money = [c for c in ("cost", "list_cost") if c in rows.columns]
+    rows = rows.with_columns(pl.when(pl.col("_any_priced")).then(pl.col(c)).otherwise(None) for c in money)
+    rows = rows.drop("_any_priced")
     if any(d in PERIODS for d in by):
         rows = rows.sort(list(by), nulls_last=True)
     else:
@@ -121,8 +140,11 @@ def run_report(
     ingest: IngestOptions | None = None,
     reconcile_costs: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
+    money: Money | None = None,
 ) -> ReportResult:
-    """Price logs and break spend down by `by`; with `reconcile_costs`, compare with reported cost."""
+    """Price logs and break spend down by `by`, at contract prices in `money.currency`; with
+    `reconcile_costs`, compare computed (USD list) with reported cost."""
+    money = money or Money()
     usage = price_logs(
         inputs,
         by=by,
@@ -136,11 +158,13 @@ def run_report(
         backdate_tiers=backdate_tiers,
         ingest=ingest,
     )
+    checked = None
+    if reconcile_costs:
+        # reported costs are what providers and gateways billed in USD: compare before contracts and FX
+        checked = reconcile(usage, tolerance)
+        usage.warnings.extend(checked.warnings())
+    usage.cells.frame = apply(usage.cells.frame, money)
     by = usage.cells.dims
     rows = aggregate(usage, by)
     options = {"tz": tz, "since": since, "until": until}
-    checked = None
-    if reconcile_costs:
-        checked = reconcile(usage, tolerance)
-        usage.warnings.extend(checked.warnings())
-    return ReportResult(rows=rows, by=by, usage=usage, options=options, reconciliation=checked)
+    return ReportResult(rows=rows, by=by, usage=usage, options=options, reconciliation=checked, money=money)

@@ -12,6 +12,8 @@ import polars as pl
 
 from aicost.costing import SUMS, total
 from aicost.errors import ScenarioError, UsageError
+from aicost.ingest import IngestOptions
+from aicost.money import Money, convert, convert_outcome, with_contracts
 from aicost.pricing import PriceBook, load_book
 from aicost.report import label_periods
 from aicost.scenarios import engine
@@ -30,10 +32,16 @@ class SimulateResult:
     outcomes: list[engine.ScenarioOutcome]
     by: tuple[str, ...]
     warnings: list[str] = field(default_factory=list)
+    money: Money = field(default_factory=Money)
+
+    @property
+    def currency(self) -> str:
+        """The currency of every amount."""
+        return self.money.currency
 
     @property
     def baseline_cost(self) -> float:
-        """Cost of all priced usage, USD."""
+        """Cost of all priced usage (contract prices), in `currency`."""
         return total(self.usage.priced["cost"])
 
     @property
@@ -52,18 +60,20 @@ class SimulateResult:
         usage = self.usage
         baseline = {
             "total_cost": self.baseline_cost,
+            "list_cost": total(usage.priced["list_cost"]) if "list_cost" in usage.priced.columns else None,
             **{c: int(usage.priced[c].sum() or 0) for c in SUMS},
         }
         return {
             "schema_version": SCHEMA_VERSION,
             "command": "simulate",
-            "currency": "USD",
+            "currency": self.currency,
             "baseline": baseline,
             "scenarios": [scenario_json(o, self.by) for o in self.outcomes],
             "by": list(self.by),
             "unpriced": usage.unpriced,
             **usage.accounting.to_json(),
             "pricing": usage.book.provenance(),
+            "money": self.money.to_json(),
             "inputs": [f.display for f in usage.ingested.files],
             "warnings": self.warnings,
         }
@@ -174,8 +184,16 @@ def run_simulate(
     strict: bool = False,
     on_error: OnError = "fail",
     backdate_tiers: bool = False,
+    money: Money | None = None,
+    ingest: IngestOptions | None = None,
 ) -> SimulateResult:
-    """Scan the logs once and apply every scenario (all presets when none is given)."""
+    """Scan the logs once and apply every scenario (all presets when none is given).
+
+    Contract prices apply to the baseline and to traffic that stays on (or escalates to) its source model;
+    targets are priced at list (a hypothetical target at a ratio of the source's list rates). Scenarios
+    run in USD; amounts are converted to `money.currency` at the end.
+    """
+    money = money or Money()
     book = load_book(pricing)
     if not scenario_files and not presets and not extra:
         presets = preset_names()
@@ -198,8 +216,12 @@ def run_simulate(
         on_error=on_error,
         extra_size_edges=edges,
         backdate_tiers=backdate_tiers,
+        ingest=ingest,
     )
+    usage.cells.frame = with_contracts(usage.cells.frame, money.contracts)
     outcomes = [engine.apply(s, usage.cells.frame, book, backdate=backdate_tiers) for s in scenarios]
+    usage.cells.frame = convert(usage.cells.frame, money.fx_rate)
+    outcomes = [convert_outcome(o, money.fx_rate) for o in outcomes]
     outcomes.sort(key=lambda o: (-o.savings, o.scenario.name))
     warnings = list(usage.warnings)
     for outcome in outcomes:
@@ -207,4 +229,4 @@ def run_simulate(
     if usage.unpriced:
         n = sum(u["requests"] for u in usage.unpriced)
         warnings.append(f"the baseline leaves out {n:,} requests to unpriced models; scenarios cannot move them")
-    return SimulateResult(usage=usage, outcomes=outcomes, by=tuple(by), warnings=warnings)
+    return SimulateResult(usage=usage, outcomes=outcomes, by=tuple(by), warnings=warnings, money=money)

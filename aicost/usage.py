@@ -149,10 +149,12 @@ def price_logs(
     optional_dims: Sequence[str] = (),
     ingest: IngestOptions | None = None,
     by_file: bool = False,
+    all_tags: bool = False,
 ) -> PricedUsage:
     """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys).
 
-    `optional_dims` are grouped by too where the logs have such a column (scenario tag filters).
+    `optional_dims` are grouped by too where the logs have such a column (scenario tag filters);
+    `all_tags` groups by every tag column of the logs (a FOCUS export carries them all).
     """
     zone(tz)
     start, end = parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
@@ -160,6 +162,8 @@ def price_logs(
         raise UsageError(f"--since {since} is not before --until {until}")
     book = book or load_book(pricing)
     ingested = scan_logs(inputs, mapping, ingest)
+    if all_tags:
+        optional_dims = [*optional_dims, *ingested.tags]
     dims = check_dims([*by, *(d for d in optional_dims if d in ingested.tags and d not in by)], ingested.tags)
     spec = CellSpec(
         dims=dims,

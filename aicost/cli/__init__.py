@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from aicost import __version__
+from aicost.cli import config as config_cli
 from aicost.cli import logs as logs_cli
 from aicost.cli import prices as prices_cli
 from aicost.cli.common import handled
+from aicost.cli.export import export_command
 from aicost.cli.forecast import forecast
 from aicost.cli.report import report
 from aicost.cli.simulate import scenarios_app, simulate
@@ -49,6 +51,8 @@ app.command("forecast")(handled(forecast))
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(prices_cli.app, name="prices")
 app.add_typer(logs_cli.app, name="logs")
+app.command("export")(handled(export_command))
+app.add_typer(config_cli.app, name="config")
 
 
 def main() -> None:

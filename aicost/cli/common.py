@@ -1,4 +1,18 @@
-"""Option types shared by every command, the error-translating command group, and output helpers."""
+"""Option types shared by every command, the error-translating command group, and output helpers.
+
+How a command plugs into the pipeline contract (report, simulate and export do exactly this):
+
+1. Options that are settings (`--tz`, `--format`, `--pricing`, `--strict`, `--quiet`, `--on-error`,
+   `--backdate-tiers`, `--currency`, `--fx-rate`, `--contracts`) use the shared types below, default None,
+   and go through `settings(...)` once: `s = settings(tz=tz, format=fmt or export.format_for(output), …)`.
+   Read `s.tz`, `s.format`, `s.pricing_arg`, … never the raw flags or os.environ.
+2. Amounts: pass `resolve_money(s)` to the library; the library prices cells with
+   `money.apply(cells, m)` (or `with_contracts` then `convert` when it re-prices in USD, as simulate does)
+   and says `currency` and `money` in its JSON.
+3. Output: `export.write_result(result, s.format, output, table=…)`; the result has `.rows` and
+   `.to_json()` with `schema_version` and `command`, and aicost/schemas/<command>.schema.json describes it.
+4. Gates last, after printing: `gates.enforce([gates.over_budget(total, gates.parse_amount(fail_over), cur)])`.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +23,16 @@ import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import Annotated, Any, ParamSpec
 
 import typer
 
+from aicost import config, export
 from aicost.errors import AicostError, ExitCode, UsageError
+from aicost.export import Format
 from aicost.ingest import IngestOptions, known_formats
 from aicost.ingest.aliases import parse_aliases
+from aicost.money import Money, from_settings
 from aicost.render import Messages
 
 P = ParamSpec("P")
@@ -44,7 +61,10 @@ Logs = Annotated[
         help="Log files, globs, folders (searched recursively), or - for JSONL on stdin.", show_default=False
     ),
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", help="Output format [default: table; config key format, env AICOST_FORMAT]."),
+]
 OutputOpt = Annotated[
     str | None, typer.Option("--output", "-o", help="Write to FILE (atomically); - is stdout.", metavar="FILE")
 ]
@@ -52,16 +72,25 @@ PricingOpt = Annotated[
     Path | None,
     typer.Option(
         "--pricing",
-        help="Price-table folder (default: $AICOST_PRICING, your updated tables, then the bundled ones).",
+        help="Price-table folder (default: $AICOST_PRICING, config key pricing, your updated tables, then the "
+        "bundled ones).",
         metavar="DIR",
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only the result and errors; no warnings.")]
-StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) if any usage cannot be priced.")]
+QuietOpt = Annotated[
+    bool | None,
+    typer.Option("--quiet/--no-quiet", "-q", help="Only the result and errors; no warnings [env AICOST_QUIET]."),
+]
+StrictOpt = Annotated[
+    bool | None,
+    typer.Option("--strict/--no-strict", help="Fail (exit 1) if any usage cannot be priced [env AICOST_STRICT]."),
+]
 OnErrorOpt = Annotated[
-    OnErrorMode,
+    OnErrorMode | None,
     typer.Option(
-        "--on-error", help="fail: stop at the first malformed row (file and line); skip: exclude and count them."
+        "--on-error",
+        help="fail: stop at the first malformed row (file and line); skip: exclude and count them "
+        "[default: fail; env AICOST_ON_ERROR].",
     ),
 ]
 ByOpt = Annotated[
@@ -81,7 +110,12 @@ SinceOpt = Annotated[
 UntilOpt = Annotated[
     str | None, typer.Option("--until", help="Only calls before this date/datetime (exclusive).", metavar="DATE")
 ]
-TzOpt = Annotated[str, typer.Option("--tz", help="Time zone for day/week/month buckets and naive dates.")]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tz", help="Time zone for day/week/month buckets and naive dates [default: UTC; env AICOST_TZ].", metavar="TZ"
+    ),
+]
 MapOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -93,9 +127,9 @@ MapOpt = Annotated[
 
 
 BackdateOpt = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--backdate-tiers",
+        "--backdate-tiers/--no-backdate-tiers",
         help="Price batch/flex/priority calls that predate a table's tier rates at the earliest tier rates "
         "(default: standard rates, as genai-prices does).",
     ),
@@ -119,6 +153,47 @@ ModelAliasOpt = Annotated[
         metavar="FROM=TO|FILE",
     ),
 ]
+CurrencyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="Show every amount in this currency (ISO 4217, e.g. EUR); needs --fx-rate [default: USD; env "
+        "AICOST_CURRENCY].",
+        metavar="CODE",
+    ),
+]
+FxRateOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--fx-rate",
+        help="How many units of --currency one USD buys, e.g. 0.92; never looked up online [env AICOST_FX_RATE].",
+        metavar="RATE",
+    ),
+]
+ContractsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--contracts",
+        help="Contract prices (aicost.contracts/1 TOML: percent off or negotiated rates per provider/model); "
+        "costs become what you pay, list cost is shown beside [env AICOST_CONTRACTS].",
+        metavar="FILE",
+    ),
+]
+FailOverOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-over",
+        help="Gate: after printing, exit 3 if the total cost is above AMOUNT (in the output currency).",
+        metavar="AMOUNT",
+    ),
+]
+
+
+def plain_format(fmt: OutputFormat | None, output: str | None) -> Format:
+    """--format for commands where it is not a setting: the flag, else the --output suffix, else table."""
+    if fmt is not None:
+        return fmt.value
+    return export.format_for(output) or "table"
 
 
 def ingest_options(log_format: str | None, model_alias: list[str] | None) -> IngestOptions:
@@ -126,6 +201,16 @@ def ingest_options(log_format: str | None, model_alias: list[str] | None) -> Ing
     options = IngestOptions(log_format=log_format, model_aliases=parse_aliases(model_alias or []))
     options.check()
     return options
+
+
+def settings(**flags: Any) -> config.Settings:
+    """The effective settings for a command: its flags over env, project file, user file and defaults."""
+    return config.resolve(flags)
+
+
+def resolve_money(resolved: config.Settings) -> Money:
+    """Currency, FX rate and contracts from the settings (a non-USD currency without a rate is a usage error)."""
+    return from_settings(resolved)
 
 
 def split_dims(values: list[str] | None) -> list[str]:

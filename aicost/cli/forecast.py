@@ -8,15 +8,19 @@ from typing import Annotated
 
 import typer
 
-from aicost import export
+from aicost import export, gates
 from aicost.cli.common import (
     BackdateOpt,
+    ContractsOpt,
+    CurrencyOpt,
+    FailOverOpt,
     FormatOpt,
+    FxRateOpt,
+    LogFormatOpt,
     Logs,
     MapOpt,
-    OnErrorMode,
+    ModelAliasOpt,
     OnErrorOpt,
-    OutputFormat,
     OutputOpt,
     PricingOpt,
     QuietOpt,
@@ -24,7 +28,10 @@ from aicost.cli.common import (
     StrictOpt,
     TzOpt,
     UntilOpt,
+    ingest_options,
     parse_mapping,
+    resolve_money,
+    settings,
     warn_all,
 )
 from aicost.forecast import run_forecast
@@ -101,18 +108,37 @@ def forecast(
     ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    tz: TzOpt = "UTC",
+    tz: TzOpt = None,
     mapping: MapOpt = None,
+    log_format: LogFormatOpt = None,
+    model_alias: ModelAliasOpt = None,
     pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
-    strict: StrictOpt = False,
-    backdate_tiers: BackdateOpt = False,
-    on_error: OnErrorOpt = OnErrorMode.fail,
-    quiet: QuietOpt = False,
+    strict: StrictOpt = None,
+    backdate_tiers: BackdateOpt = None,
+    on_error: OnErrorOpt = None,
+    quiet: QuietOpt = None,
+    currency: CurrencyOpt = None,
+    fx_rate: FxRateOpt = None,
+    contracts: ContractsOpt = None,
+    fail_over: FailOverOpt = None,
 ) -> None:
     """Forecast monthly cost after the logs' last full month: baseline and scenarios, with P10-P90 ranges."""
-    messages = Messages(quiet=quiet)
+    s = settings(
+        tz=tz,
+        format=fmt or export.format_for(output),
+        pricing=pricing,
+        strict=strict,
+        backdate_tiers=backdate_tiers,
+        on_error=on_error,
+        quiet=quiet,
+        currency=currency,
+        fx_rate=fx_rate,
+        contracts=contracts,
+    )
+    messages = Messages(quiet=s.quiet)
+    limit = gates.parse_amount(fail_over)
     result = run_forecast(
         logs,
         scenario_files=scenario or [],
@@ -124,20 +150,23 @@ def forecast(
         draws=draws,
         seed=seed,
         backtest=backtest,
-        tz=tz,
+        tz=s.tz,
         since=since,
         until=until,
         mapping=parse_mapping(mapping),
-        pricing=pricing,
-        strict=strict,
-        on_error=on_error.value,
-        backdate_tiers=backdate_tiers,
+        pricing=s.pricing_arg,
+        strict=s.strict,
+        on_error=s.on_error,
+        backdate_tiers=s.backdate_tiers,
+        ingest=ingest_options(log_format, model_alias),
+        money=resolve_money(s),
     )
     if plot is not None:
         write_plot(result.chart(), plot)
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
-    export.write_result(result, fmt.value, output, table=lambda: render_forecast(result, to_terminal))
+    export.write_result(result, s.format, output, table=lambda: render_forecast(result, to_terminal))
     warn_all(messages, result.warnings)
     messages.unpriced(result.usage.unpriced)
     if plot is not None:
         messages.note(f"chart written to {plot}")
+    gates.enforce([gates.over_budget(result.baseline_total, limit, result.currency, what="forecast baseline total")])

@@ -14,15 +14,15 @@ from aicost.cli.common import (
     Logs,
     MapOpt,
     ModelAliasOpt,
-    OnErrorMode,
     OnErrorOpt,
-    OutputFormat,
     OutputOpt,
     PricingOpt,
     QuietOpt,
     handled,
     ingest_options,
     parse_mapping,
+    plain_format,
+    settings,
     warn_all,
 )
 from aicost.logs import convert_logs, inspect_logs
@@ -43,18 +43,19 @@ def inspect(
     model_alias: ModelAliasOpt = None,
     mapping: MapOpt = None,
     pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
-    quiet: QuietOpt = False,
+    quiet: QuietOpt = None,
 ) -> None:
     """Per file: the detected format, rows read/kept/rejected/skipped/duplicated, time range, models and
     whether they are priced, and warnings. Malformed rows are counted here, never fatal."""
-    messages = Messages(quiet=quiet)
+    s = settings(pricing=pricing, quiet=quiet)
+    messages = Messages(quiet=s.quiet)
     result = inspect_logs(
-        logs, mapping=parse_mapping(mapping), ingest=ingest_options(log_format, model_alias), pricing=pricing
+        logs, mapping=parse_mapping(mapping), ingest=ingest_options(log_format, model_alias), pricing=s.pricing_arg
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
-    export.write_result(result, fmt.value, output, table=lambda: render_inspect(result, to_terminal))
+    export.write_result(result, plain_format(fmt, output), output, table=lambda: render_inspect(result, to_terminal))
     warn_all(messages, result.warnings)
 
 
@@ -69,20 +70,21 @@ def convert(
     model_alias: ModelAliasOpt = None,
     mapping: MapOpt = None,
     pricing: PricingOpt = None,
-    on_error: OnErrorOpt = OnErrorMode.fail,
+    on_error: OnErrorOpt = None,
     json_summary: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
-    quiet: QuietOpt = False,
+    quiet: QuietOpt = None,
 ) -> None:
     """Write the logs' canonical usage (de-duplicated, without skipped or malformed rows) as Parquet, so later
     runs and other tools start from it: `aicost report out.parquet` gives the same total as the logs."""
-    messages = Messages(quiet=quiet)
+    s = settings(pricing=pricing, quiet=quiet, on_error=on_error)
+    messages = Messages(quiet=s.quiet)
     result = convert_logs(
         logs,
         output,
         mapping=parse_mapping(mapping),
         ingest=ingest_options(log_format, model_alias),
-        on_error=on_error.value,
-        pricing=pricing,
+        on_error=s.on_error,
+        pricing=s.pricing_arg,
     )
     if json_summary:
         export.emit(export.to_json_bytes(result.to_json()), None)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from aicost import export
-from aicost.cli.common import FormatOpt, OutputFormat, OutputOpt, PricingOpt, QuietOpt, handled
+from aicost.cli.common import FormatOpt, OutputOpt, PricingOpt, QuietOpt, handled, plain_format
 from aicost.errors import UpdateError, UsageError
 from aicost.paths import bundled_pricing_dir, user_pricing_dir
 from aicost.pricing import fetch
@@ -83,7 +83,7 @@ def update(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds allowed for each download.", min=0.01, metavar="SECONDS")
     ] = fetch.DEFAULT_TIMEOUT,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list what the converters skipped.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -105,7 +105,7 @@ def update(
         timeout=timeout,
         seed=seed,
     )
-    export.write_result(result, fmt.value, None, table=lambda: render_update(result, _to_terminal(None)))
+    export.write_result(result, plain_format(fmt, None), None, table=lambda: render_update(result, _to_terminal(None)))
     if result.notes:
         if verbose:
             for note in result.notes:
@@ -125,13 +125,15 @@ def list_(
         str | None, typer.Option("--at", help="Show the rates in force on this date (default: today).", metavar="DATE")
     ] = None,
     pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """List priced models with their current rates (USD per million tokens)."""
     book = load_book(pricing)
     result = list_models(book, provider=provider, search=search, at=_as_of(at).date() if at else None)
-    export.write_result(result, fmt.value, output, table=lambda: render_price_list(result, _to_terminal(output)))
+    export.write_result(
+        result, plain_format(fmt, output), output, table=lambda: render_price_list(result, _to_terminal(output))
+    )
 
 
 @app.command("show")
@@ -146,12 +148,14 @@ def show(
     ],
     provider: ProviderOpt = None,
     pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Every rate of one model: tiers, variants, windows, history, and which table and source it came from."""
     result = show_model(load_book(pricing), model, provider=provider)
-    export.write_result(result, fmt.value, output, table=lambda: render_model(result, _to_terminal(output)))
+    export.write_result(
+        result, plain_format(fmt, output), output, table=lambda: render_model(result, _to_terminal(output))
+    )
 
 
 @app.command("diff")
@@ -164,7 +168,7 @@ def diff(
         ),
     ] = None,
     new: Annotated[str | None, typer.Argument(help="Tables after (default: the tables in use).")] = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Added, removed and changed models between two sets of tables, rate by rate.
@@ -181,7 +185,9 @@ def diff(
     after = _tables(new) if new else TableSet.load(locate()[0], "in use")
     before = _tables(old, after.directory)
     result = diff_tables(before, after)
-    export.write_result(result, fmt.value, output, table=lambda: render_diff(result, _to_terminal(output)))
+    export.write_result(
+        result, plain_format(fmt, output), output, table=lambda: render_diff(result, _to_terminal(output))
+    )
 
 
 def _tables(spec: str, beside: Path | None = None) -> TableSet:

@@ -7,18 +7,20 @@ from typing import Annotated
 
 import typer
 
-from aicost import export
+from aicost import export, gates
 from aicost.cli.common import (
     BackdateOpt,
     ByOpt,
+    ContractsOpt,
+    CurrencyOpt,
+    FailOverOpt,
     FormatOpt,
+    FxRateOpt,
     LogFormatOpt,
     Logs,
     MapOpt,
     ModelAliasOpt,
-    OnErrorMode,
     OnErrorOpt,
-    OutputFormat,
     OutputOpt,
     PricingOpt,
     QuietOpt,
@@ -28,6 +30,8 @@ from aicost.cli.common import (
     UntilOpt,
     ingest_options,
     parse_mapping,
+    resolve_money,
+    settings,
     split_dims,
     warn_all,
 )
@@ -54,43 +58,63 @@ def report(
     by: ByOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    tz: TzOpt = "UTC",
+    tz: TzOpt = None,
     mapping: MapOpt = None,
     log_format: LogFormatOpt = None,
     model_alias: ModelAliasOpt = None,
     reconcile: ReconcileOpt = False,
     tolerance: ToleranceOpt = DEFAULT_TOLERANCE,
     pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
-    strict: StrictOpt = False,
-    backdate_tiers: BackdateOpt = False,
-    on_error: OnErrorOpt = OnErrorMode.fail,
-    quiet: QuietOpt = False,
+    strict: StrictOpt = None,
+    backdate_tiers: BackdateOpt = None,
+    on_error: OnErrorOpt = None,
+    quiet: QuietOpt = None,
+    currency: CurrencyOpt = None,
+    fx_rate: FxRateOpt = None,
+    contracts: ContractsOpt = None,
+    fail_over: FailOverOpt = None,
 ) -> None:
     """What your LLM calls cost: spend by model, provider, period or any tag, priced with dated price tables."""
-    messages = Messages(quiet=quiet)
+    s = settings(
+        tz=tz,
+        format=fmt or export.format_for(output),
+        pricing=pricing,
+        strict=strict,
+        backdate_tiers=backdate_tiers,
+        on_error=on_error,
+        quiet=quiet,
+        currency=currency,
+        fx_rate=fx_rate,
+        contracts=contracts,
+    )
+    messages = Messages(quiet=s.quiet)
+    limit = gates.parse_amount(fail_over)
     result = run_report(
         logs,
         by=split_dims(by) or DEFAULT_BY,
-        tz=tz,
+        tz=s.tz,
         since=since,
         until=until,
         mapping=parse_mapping(mapping),
-        pricing=pricing,
-        strict=strict,
-        on_error=on_error.value,
-        backdate_tiers=backdate_tiers,
+        pricing=s.pricing_arg,
+        strict=s.strict,
+        on_error=s.on_error,
+        backdate_tiers=s.backdate_tiers,
         ingest=ingest_options(log_format, model_alias),
         reconcile_costs=reconcile,
         tolerance=tolerance,
+        money=resolve_money(s),
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
     export.write_result(
         result,
-        fmt.value,
+        s.format,
         output,
         table=lambda: render_report(result, to_terminal),
+        markdown=lambda: export.markdown_with_currency(result.rows, result.currency),
     )
     warn_all(messages, result.usage.warnings)
     messages.unpriced(result.usage.unpriced)
+    gates.enforce([gates.over_budget(result.total_cost, limit, result.currency)])

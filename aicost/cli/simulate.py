@@ -5,19 +5,24 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
+import polars as pl
 import typer
 
-from aicost import export
+from aicost import export, gates
 from aicost.cli.common import (
     BackdateOpt,
     ByOpt,
+    ContractsOpt,
+    CurrencyOpt,
     FormatOpt,
+    FxRateOpt,
+    LogFormatOpt,
     Logs,
     MapOpt,
-    OnErrorMode,
+    ModelAliasOpt,
     OnErrorOpt,
     OutputFormat,
     OutputOpt,
@@ -28,11 +33,14 @@ from aicost.cli.common import (
     TzOpt,
     UntilOpt,
     handled,
+    ingest_options,
     parse_mapping,
+    resolve_money,
+    settings,
     split_dims,
     warn_all,
 )
-from aicost.errors import GateBreached, UsageError
+from aicost.errors import UsageError
 from aicost.render import Messages, color_enabled, render_simulate
 from aicost.scenarios.load import load_preset, preset_names, preset_text
 from aicost.simulate import adhoc, run_simulate
@@ -87,18 +95,45 @@ def simulate(
     by: ByOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    tz: TzOpt = "UTC",
+    tz: TzOpt = None,
     mapping: MapOpt = None,
+    log_format: LogFormatOpt = None,
+    model_alias: ModelAliasOpt = None,
     pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
-    strict: StrictOpt = False,
-    backdate_tiers: BackdateOpt = False,
-    on_error: OnErrorOpt = OnErrorMode.fail,
-    quiet: QuietOpt = False,
+    strict: StrictOpt = None,
+    backdate_tiers: BackdateOpt = None,
+    on_error: OnErrorOpt = None,
+    quiet: QuietOpt = None,
+    currency: CurrencyOpt = None,
+    fx_rate: FxRateOpt = None,
+    contracts: ContractsOpt = None,
+    fail_if_savings_below: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-if-savings-below",
+            help="Gate: after printing, exit 3 unless some scenario saves at least PCT percent of the baseline "
+            "(i.e. the best scenario's savings %), e.g. 20 or 20%.",
+            metavar="PCT",
+        ),
+    ] = None,
 ) -> None:
     """What would moving workloads save? Baseline vs each scenario, from one scan of the logs."""
-    messages = Messages(quiet=quiet)
+    s = settings(
+        tz=tz,
+        format=fmt or export.format_for(output),
+        pricing=pricing,
+        strict=strict,
+        backdate_tiers=backdate_tiers,
+        on_error=on_error,
+        quiet=quiet,
+        currency=currency,
+        fx_rate=fx_rate,
+        contracts=contracts,
+    )
+    messages = Messages(quiet=s.quiet)
+    floor = gates.parse_percent(fail_if_savings_below)
     extra = []
     share_value = parse_share(share, "--share")
     if share_value is not None:
@@ -113,29 +148,28 @@ def simulate(
         presets=preset or [],
         extra=extra,
         by=split_dims(by),
-        tz=tz,
+        tz=s.tz,
         since=since,
         until=until,
         mapping=parse_mapping(mapping),
-        pricing=pricing,
-        strict=strict,
-        on_error=on_error.value,
-        backdate_tiers=backdate_tiers,
+        pricing=s.pricing_arg,
+        strict=s.strict,
+        on_error=s.on_error,
+        backdate_tiers=s.backdate_tiers,
+        money=resolve_money(s),
+        ingest=ingest_options(log_format, model_alias),
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
-    export.write_result(result, fmt.value, output, table=lambda: render_simulate(result, to_terminal))
+    export.write_result(
+        result,
+        s.format,
+        output,
+        table=lambda: render_simulate(result, to_terminal),
+        markdown=lambda: export.markdown_with_currency(result.rows, result.currency),
+    )
     warn_all(messages, result.warnings)
     messages.unpriced(result.usage.unpriced)
-    breached = [
-        o
-        for o in result.outcomes
-        if o.quality is not None and o.quality_floor is not None and o.quality < o.quality_floor
-    ]
-    if breached:
-        o = breached[0]
-        raise GateBreached(
-            f"scenario {o.scenario.name}: delivered quality {o.quality:.1%} is below its floor {o.quality_floor:.1%}"
-        )
+    gates.enforce([*gates.quality_floors(result.outcomes), gates.savings_below(result.outcomes, floor)])
 
 
 scenarios_app = typer.Typer(help="The shipped scenario presets.", no_args_is_help=True)
@@ -143,31 +177,50 @@ scenarios_app = typer.Typer(help="The shipped scenario presets.", no_args_is_hel
 
 @scenarios_app.command("list")
 @handled
-def list_presets(fmt: FormatOpt = OutputFormat.table) -> None:
+def list_presets(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
     """List the presets with what each assumes."""
     presets = [load_preset(name) for name in preset_names()]
-    if fmt == OutputFormat.json:
-        doc = {
-            "schema_version": 1,
-            "presets": [{"name": p.name, "description": p.description, "sources": p.sources} for p in presets],
-        }
-        export.emit(export.to_json_bytes(doc), None)
-        return
+    doc = {
+        "schema_version": 1,
+        "command": "scenarios list",
+        "presets": [{"name": p.name, "description": p.description, "sources": p.sources} for p in presets],
+    }
+    rows = pl.DataFrame(
+        {
+            "name": [p.name for p in presets],
+            "description": [p.description for p in presets],
+            "sources": ["; ".join(p.sources) for p in presets],
+        },
+        schema={"name": pl.String, "description": pl.String, "sources": pl.String},
+    )
     width = max(len(p.name) for p in presets)
     lines = [f"{p.name.ljust(width)}  {p.description}" for p in presets]
-    export.emit(("\n".join(lines) + "\n").encode(), None)
+    result = export.Document(rows=rows, document=doc)
+    export.write_result(result, (fmt or OutputFormat.table).value, output, table=("\n".join(lines) + "\n").encode)
 
 
 @scenarios_app.command("show")
 @handled
 def show_preset(
     name: Annotated[str, typer.Argument(help="Preset name.")],
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
 ) -> None:
-    """Print a preset: its TOML with the documented assumptions and sources (or JSON)."""
+    """Print a preset: its TOML with the documented assumptions and sources (JSON; CSV/Parquet/Markdown: its moves)."""
     text = preset_text(name)
-    if fmt == OutputFormat.json:
-        doc = {"schema_version": 1, "preset": msgspec.to_builtins(load_preset(name))}
-        export.emit((json.dumps(doc, indent=2) + "\n").encode(), None)
-        return
-    export.emit(text.encode(), None)
+    preset = load_preset(name)
+    doc = {"schema_version": 1, "command": "scenarios show", "preset": msgspec.to_builtins(preset)}
+    columns = ("name", "from", "where", "share", "basis", "pick", "to", "price_ratio", "mode")
+
+    def cell(move: Any, column: str) -> Any:
+        value = getattr(move, "from_" if column == "from" else column)
+        return json.dumps(value, sort_keys=True) if isinstance(value, list | dict) else value
+
+    rows = pl.DataFrame(
+        {column: [cell(m, column) for m in preset.move] for column in columns},
+        schema={c: pl.Float64 if c in ("share", "price_ratio") else pl.String for c in columns},
+    )
+    result = export.Document(
+        rows=rows.with_columns(pl.lit(preset.name).alias("scenario")).select("scenario", *columns), document=doc
+    )
+    export.write_result(result, (fmt or OutputFormat.table).value, output, table=text.encode)

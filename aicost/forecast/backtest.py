@@ -21,6 +21,7 @@ from aicost.forecast.growth import fit_months
 from aicost.forecast.montecarlo import Growth, project
 from aicost.forecast.months import Month, template
 from aicost.forecast.pricepath import price_path
+from aicost.money import Money
 from aicost.pricing import PriceBook
 
 
@@ -77,6 +78,7 @@ def run_backtest(
     backdate: bool,
     draws: int,
     seed: int,
+    money: Money | None = None,
 ) -> Backtest:
     """Fit on all but the last `k` full months and forecast those `k` months' baseline cost."""
     if k < 1:
@@ -95,7 +97,7 @@ def run_backtest(
         else:
             growth = Growth(fit=tokens)
     base = template(cells, train[-1].start)
-    path = price_path(base, [m.start for m in held], (), book, tz, backdate)
+    path = price_path(base, [m.start for m in held], (), book, tz, backdate, money)
     inputs = pl.DataFrame(
         {
             "month_index": list(range(k)),

@@ -37,6 +37,7 @@ class ChartData:
     positions: list[int]
     labels: list[str]  # month label of each position
     lines: list[Line]
+    currency: str = "USD"
 
     def label_at(self, x: int) -> str:
         """The month label of a position."""
@@ -49,13 +50,15 @@ class ChartData:
         return max(values, default=0.0)
 
 
-def usd_tick(value: float, top: float) -> str:
-    """An axis label in USD, with cents only when the scale is small."""
+def usd_tick(value: float, top: float, currency: str = "USD") -> str:
+    """An axis label ($ for USD, else the currency code), with cents only when the scale is small."""
     if top < 10:
-        return f"${value:,.2f}"
-    if top >= 100_000:
-        return f"${value / 1000:,.0f}k"
-    return f"${value:,.0f}"
+        text = f"{value:,.2f}"
+    elif top >= 100_000:
+        text = f"{value / 1000:,.0f}k"
+    else:
+        text = f"{value:,.0f}"
+    return f"${text}" if currency == "USD" else f"{text} {currency}"
 
 
 def write_plot(chart: ChartData, path: Path) -> None:
@@ -95,10 +98,10 @@ def write_plot(chart: ChartData, path: Path) -> None:
     ticks = chart.positions[::step]
     ax.set_xticks(ticks, [chart.label_at(x) for x in ticks], rotation=45, ha="right")
     top = chart.top
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: usd_tick(v, top)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: usd_tick(v, top, chart.currency)))
     ax.set_ylim(bottom=0)
     ax.set_xlabel("Month")
-    ax.set_ylabel("Monthly cost (USD)")
+    ax.set_ylabel(f"Monthly cost ({chart.currency})")
     ax.set_title(chart.title)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")

@@ -20,6 +20,7 @@ import polars as pl
 
 from aicost.costing import EPOCH, PTS, price, total
 from aicost.forecast.months import local_midnight
+from aicost.money import Money, convert_outcome, with_contracts
 from aicost.pricing import PriceBook
 from aicost.scenarios import engine
 from aicost.scenarios.model import Scenario
@@ -63,15 +64,23 @@ def shifted(base: pl.DataFrame, month: dt.date, tz: str, book: PriceBook) -> pl.
     return moved.with_columns(epoch.alias(EPOCH))
 
 
-def month_costs(cells: pl.DataFrame, scenarios: Sequence[Scenario], book: PriceBook, backdate: bool) -> MonthCosts:
-    """Price moved cells and apply every scenario to them."""
+def month_costs(
+    cells: pl.DataFrame, scenarios: Sequence[Scenario], book: PriceBook, backdate: bool, money: Money | None = None
+) -> MonthCosts:
+    """Price moved cells (at contract prices, if any) and apply every scenario; amounts in money's currency."""
+    money = money or Money()
     priced, _, _ = price(cells, book, backdate)
+    # as in simulate: contracts apply to the baseline and to what stays on (or escalates to) the source
+    priced = with_contracts(priced, money.contracts)
     outcomes = tuple(engine.apply(s, priced, book, backdate=backdate) for s in scenarios)
+    fx = money.fx_rate
     targets = tuple(
-        math.fsum(o.frame.select(pl.col(engine.SCOST) - pl.col(engine.ESC)).to_series().to_list()) for o in outcomes
+        fx * math.fsum(o.frame.select(pl.col(engine.SCOST) - pl.col(engine.ESC)).to_series().to_list())
+        for o in outcomes
     )
+    outcomes = tuple(convert_outcome(o, fx) for o in outcomes)
     return MonthCosts(
-        baseline=total(priced["cost"]),
+        baseline=total(priced["cost"]) * fx,
         scenario=tuple(o.total_cost for o in outcomes),
         target=targets,
         outcomes=outcomes,
@@ -85,6 +94,7 @@ def price_path(
     book: PriceBook,
     tz: str,
     backdate: bool,
+    money: Money | None = None,
 ) -> list[MonthCosts]:
     """The base month's usage priced at each of `months` (once per distinct set of price epochs)."""
     done: dict[tuple[int, ...], MonthCosts] = {}
@@ -93,6 +103,6 @@ def price_path(
         cells = shifted(base, month, tz, book)
         key = tuple(cells[EPOCH].to_list())
         if key not in done:
-            done[key] = month_costs(cells, scenarios, book, backdate)
+            done[key] = month_costs(cells, scenarios, book, backdate, money)
         out.append(done[key])
     return out

@@ -27,6 +27,9 @@ from aicost.forecast.growth import LogLinearFit
 from aicost.forecast.montecarlo import Growth, Projection, Track, draws_json, project
 from aicost.forecast.months import Month, add_months, history, months_between, template
 from aicost.forecast.pricepath import MonthCosts, price_path
+from aicost.ingest import IngestOptions
+from aicost.money import Money
+from aicost.money import apply as apply_money
 from aicost.pricing import load_book
 from aicost.scenarios import engine
 from aicost.scenarios.load import check_targets
@@ -97,6 +100,12 @@ class ForecastResult:
     seed: int
     options: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    money: Money = field(default_factory=Money)
+
+    @property
+    def currency(self) -> str:
+        """The currency of every amount."""
+        return self.money.currency
 
     @property
     def labels(self) -> list[str]:
@@ -116,6 +125,11 @@ class ForecastResult:
         """A series' monthly rows (point and bands), in month order."""
         frame = self.projection.frame.filter(pl.col("series") == name).sort("month_index")
         return frame.drop("series").to_dicts()
+
+    @property
+    def baseline_total(self) -> float:
+        """The baseline's total cost over the forecast months (point forecast), in `currency`."""
+        return float(self.projection.totals["baseline"]["cost"])
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON document (`schema_version` 1)."""
@@ -151,7 +165,8 @@ class ForecastResult:
         return {
             "schema_version": SCHEMA_VERSION,
             "command": "forecast",
-            "currency": "USD",
+            "currency": self.money.currency,
+            "money": self.money.to_json(),
             "base_month": self.base.label,
             "base_month_cost": self.base.cost,
             "first_month": self.labels[0],
@@ -282,7 +297,9 @@ class ForecastResult:
         positions = list(range(offsets[0] if offsets else 0, len(self.months)))
         labels = [f"{add_months(self.base.start, x + 1):%Y-%m}" for x in positions]
         title = f"Monthly cost forecast after {self.base.label} (P10–P90 bands)"
-        return chart_data.ChartData(title=title, positions=positions, labels=labels, lines=lines)
+        return chart_data.ChartData(
+            title=title, positions=positions, labels=labels, lines=lines, currency=self.money.currency
+        )
 
 
 def _scenario_month(row: dict[str, Any]) -> dict[str, Any]:
@@ -312,6 +329,8 @@ def run_forecast(
     strict: bool = False,
     on_error: OnError = "fail",
     backdate_tiers: bool = False,
+    ingest: IngestOptions | None = None,
+    money: Money | None = None,
 ) -> ForecastResult:
     """Scan the logs once, take the last full month as the base, and project it and every scenario."""
     if months is not None and not 1 <= months <= MAX_MONTHS:
@@ -345,9 +364,14 @@ def run_forecast(
         on_error=on_error,
         extra_size_edges=engine.size_edges_for(scenarios, book),
         backdate_tiers=backdate_tiers,
+        ingest=ingest,
     )
+    money = money or Money()
     cells = usage.cells.frame
-    past, notes = history(cells, tz, parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until"))
+    # actual months at contract prices in the output currency, like every forecast amount
+    past, notes = history(
+        apply_money(cells, money), tz, parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
+    )
     if not past:
         raise InputError("no priced usage to forecast (every row is outside --since/--until)")
     base, base_notes = base_month(past)
@@ -358,7 +382,7 @@ def run_forecast(
     if not 1 <= horizon <= MAX_MONTHS:
         raise ScenarioError(f"forecast.horizon_months {horizon}: must be between 1 and {MAX_MONTHS}")
     ahead = [add_months(base.start, t + 1) for t in range(horizon)]
-    path = price_path(template(cells, base.start), ahead, scenarios, book, tz, backdate_tiers)
+    path = price_path(template(cells, base.start), ahead, scenarios, book, tz, backdate_tiers, money)
     inputs_frame = pl.DataFrame(
         {
             "month_index": list(range(horizon)),
@@ -373,7 +397,7 @@ def run_forecast(
     if backtest:
         # a growth the user gave is tested as given; otherwise the backtest fits its own training months
         given = driver.factor if driver.factor is not None and not driver.factor.source.startswith("default") else None
-        result_backtest = run_backtest(cells, full, backtest, given, book, tz, backdate_tiers, draws, seed)
+        result_backtest = run_backtest(cells, full, backtest, given, book, tz, backdate_tiers, draws, seed, money)
     forecasts = [
         ScenarioForecast(scenario=s, track=track, outcome=path[0].outcomes[i], where=where)
         for i, ((s, where), track) in enumerate(zip(loaded, tracks, strict=True))
@@ -400,4 +424,5 @@ def run_forecast(
         seed=seed,
         options={"tz": tz, "since": since, "until": until},
         warnings=warnings,
+        money=money,
     )
