@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from tests.conftest import BUNDLED_PRICING, REPO
+from tests.conftest import BUNDLED_PRICING, SHARED_SOURCES
 from tests.prices_support import (
     GENAI,
     Server,
@@ -145,7 +145,12 @@ def test_documented_command_reproduces_bundled_pricing_byte_for_byte(
     copy = tmp_path / "pricing"
     shutil.copytree(BUNDLED_PRICING, copy)
     before = snapshot(copy)
-    monkeypatch.chdir(REPO)  # the documented command runs from the repository root
+    # the documented command runs from the repository root, next to ../shared; CI clones the repo elsewhere,
+    # so recreate that layout: a root holding `shared` (a link to the real one) and the working folder
+    root = tmp_path / "root"
+    (root / "repo").mkdir(parents=True)
+    (root / "shared").symlink_to(SHARED_SOURCES.parent.parent, target_is_directory=True)
+    monkeypatch.chdir(root / "repo")
     source = "../shared/data/pricing-sources/genai-prices-v2.json"
     doc = update_json(cli, "--source", source, "--output", copy, "--as-of", AS_OF)
     assert doc["tables_changed"] is False and doc["files_written"] == []
