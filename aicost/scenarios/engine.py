@@ -33,7 +33,7 @@ RATE_KEYS = ("input", "cache_read", "cache_write", "cache_write_1h", "output", "
 # names that are not chat models, kept out of "@cheapest-same-provider" candidates
 _NOT_CHAT = re.compile(
     r"embed|tts|whisper|transcri|audio|realtime|image|dall-e|moderation|rerank|search|sora|guard|ocr|speech|"
-    r"voice|video|computer-use|-vl-|vision|diffusion|flux|stable-|imagen|veo|lyria",
+    r"voice|video|computer-use|-vl-|vision|\dv(?:-|$)|diffusion|flux|stable-|imagen|veo|lyria",
     re.IGNORECASE,
 )
 # candidates costed exactly per cell for "@cheapest-same-provider" (the cheapest by list price)
@@ -46,6 +46,8 @@ class MoveOutcome:
     """What one move did."""
 
     name: str
+    # what the moved traffic runs on ("openai/gpt-5.4-mini", "0.01 × each source model's rates", …)
+    target: str = ""
     requests_moved: float = 0.0
     baseline_cost_moved: float = 0.0
     cost_after: float = 0.0
@@ -500,6 +502,7 @@ def apply(scenario: Scenario, cells: pl.DataFrame, book: PriceBook, *, backdate:
             continue
         # a what-if asks what the target costs: tier rates recorded only from a verification date still apply
         target = _target(frame, move, book, True)
+        outcome.target = target.label
         warnings += target.warnings
         claim = _select(frame, move, eligible)
         too_long = claim.to_frame("c").select(pl.col("c") > 0)["c"] & ~target.fits
