@@ -173,7 +173,7 @@ def test_prices_update_notes_follow_aicost_quiet_like_every_command(
 def test_logs_inspect_lists_models_and_skips_in_a_stable_order(cli: Cli) -> None:
     # polars' group_by returns groups in any order: models tied on requests and the per-file skip reasons
     # used to come out shuffled from run to run
-    runs = {cli("logs", "inspect", FORMATS, "-f", "json", "-q").stdout for _ in range(4)}
+    runs = {cli("logs", "inspect", FORMATS, "-f", "json", "-q").stdout for _ in range(2)}
     assert len(runs) == 1
     for file in json.loads(runs.pop())["files"]:
         assert list(file["skipped"]) == sorted(file["skipped"]), file["path"]
@@ -205,13 +205,12 @@ def test_forecast_seed_decides_the_ranges(cli: Cli) -> None:
     assert seven["scenarios"][0]["p10"] != other["scenarios"][0]["p10"]
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
 @pytest.mark.parametrize("command", WITH_OUTPUT_FILE)
-def test_output_dash_is_stdout(cli: Cli, tables: Tables, tmp_path: Path, command: str, fmt: str) -> None:
-    args = (*invocation(command, tables), "--format", fmt, "-q")
-    plain = ok(cli(*args)).stdout_bytes
-    assert ok(cli(*args, "--output", "-")).stdout_bytes == plain
-    target = tmp_path / f"out.{fmt}"
+def test_output_dash_is_stdout(cli: Cli, tables: Tables, tmp_path: Path, command: str) -> None:
+    args = (*invocation(command, tables), "-q")
+    plain = ok(cli(*args, "--format", "csv")).stdout_bytes
+    assert ok(cli(*args, "--format", "csv", "--output", "-")).stdout_bytes == plain
+    target = tmp_path / "out.csv"  # the name implies the format
     assert ok(cli(*args, "-o", target)).stdout_bytes == b""
     assert target.read_bytes() == plain
 
