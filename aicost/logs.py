@@ -117,7 +117,7 @@ def inspect_logs(
                 models=_models(kept, usage),
                 rejections=_reasons(mine.filter(pl.col(STATUS) == "rejected"), REJECT, usage),
                 skipped=dict(
-                    mine.filter(pl.col(STATUS) == "skipped").group_by(SKIP).agg(pl.col(ROWS).sum()).iter_rows()
+                    sorted(mine.filter(pl.col(STATUS) == "skipped").group_by(SKIP).agg(pl.col(ROWS).sum()).iter_rows())
                 ),
                 warnings=[
                     f"{r['rows']:,} rows: {r['reason']} (first at {r['first']})" for r in _reasons(kept, NOTE, usage)
@@ -137,7 +137,12 @@ def _models(kept: pl.DataFrame, usage: PricedUsage) -> list[dict[str, Any]]:
     rows = (
         kept.group_by("provider", "model", PROVIDER_OUT, STATUS)
         .agg(pl.col("requests").sum(), pl.col("cost").sum())
-        .sort("requests", descending=True)
+        # group_by order is arbitrary: break ties in requests so the same logs always list models alike
+        .sort(
+            ["requests", PROVIDER_OUT, "model", "provider", STATUS],
+            descending=[True, False, False, False, False],
+            nulls_last=True,
+        )
     )
     out = []
     for provider, model, resolved_provider, status, requests, cost in rows.iter_rows():
@@ -163,7 +168,7 @@ def _reasons(frame: pl.DataFrame, column: str, usage: PricedUsage) -> list[dict[
         frame.filter(pl.col(column).is_not_null())
         .group_by(column)
         .agg(pl.col(ROWS).sum(), pl.col(FIRST_BAD).min())
-        .sort(FIRST_BAD)
+        .sort(FIRST_BAD, column)
     )
     out = []
     for reason, rows, first in grouped.iter_rows():

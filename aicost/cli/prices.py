@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from aicost import export
-from aicost.cli.common import FormatOpt, OutputOpt, PricingOpt, QuietOpt, handled, plain_format
+from aicost.cli.common import FormatOpt, OutputOpt, PricingOpt, QuietOpt, handled, plain_format, settings
 from aicost.errors import UpdateError, UsageError
 from aicost.paths import bundled_pricing_dir, user_pricing_dir
 from aicost.pricing import fetch
@@ -85,14 +85,14 @@ def update(
     ] = fetch.DEFAULT_TIMEOUT,
     fmt: FormatOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list what the converters skipped.")] = False,
-    quiet: QuietOpt = False,
+    quiet: QuietOpt = None,
 ) -> None:
     """Refresh price tables from public databases, keeping history; prints what changed.
 
     Nothing changes unless every source downloads, parses and passes the guards; the previous tables are
     backed up to $AICOST_HOME/pricing.bak/ and the new set is swapped in whole.
     """
-    messages = Messages(quiet=quiet)
+    messages = Messages(quiet=settings(quiet=quiet).quiet)  # the flag, else AICOST_QUIET or the config files
     target = output or user_pricing_dir()
     # the first refresh of the user tables starts from the bundled ones, so their history carries over
     seed = bundled_pricing_dir() if output is None else None
@@ -127,6 +127,7 @@ def list_(
     pricing: PricingOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    quiet: QuietOpt = None,  # prints nothing but the result; accepted so scripts can pass -q to every command
 ) -> None:
     """List priced models with their current rates (USD per million tokens)."""
     book = load_book(pricing)
@@ -150,6 +151,7 @@ def show(
     pricing: PricingOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    quiet: QuietOpt = None,  # prints nothing but the result; accepted so scripts can pass -q to every command
 ) -> None:
     """Every rate of one model: tiers, variants, windows, history, and which table and source it came from."""
     result = show_model(load_book(pricing), model, provider=provider)
@@ -170,6 +172,7 @@ def diff(
     new: Annotated[str | None, typer.Argument(help="Tables after (default: the tables in use).")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    quiet: QuietOpt = None,  # prints nothing but the result; accepted so scripts can pass -q to every command
 ) -> None:
     """Added, removed and changed models between two sets of tables, rate by rate.
 
