@@ -10,6 +10,7 @@ distinct pricing key, in Python, on that small frame; costs are integer token su
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -19,11 +20,15 @@ import polars as pl
 
 from aicost.ingest import FILE, REJECT, ROW, SKIP
 from aicost.pricing import PriceBook, Resolution, rates_at
+from aicost.pricing.model import RATE_KEYS, Model, Tiered
+from aicost.pricing.tables import as_instant
 from aicost.schema import INTERNAL_PREFIX, REASONING, SERVICE_TIERS, TIMESTAMP_DTYPE, TOKEN_CLASSES, prompt_tokens
 
 P = INTERNAL_PREFIX
 TIER, EPOCH, WSTATE, SIZE = f"{P}tier", f"{P}epoch", f"{P}wstate", f"{P}size"
 PTS, AVG_PROMPT, ROWS, FIRST_BAD = f"{P}pts", f"{P}avg_prompt", f"{P}rows", f"{P}first_bad"
+SEGMENT, DAY, HOUR = f"{P}segment", f"{P}day", f"{P}hour"
+M_EPOCH, M_STATE, M_SIZE = f"{P}m_epoch", f"{P}m_state", f"{P}m_size"
 DUP, IN_RANGE, REPORTED_N = f"{P}dup", f"{P}in_range", f"{P}reported_n"
 STATUS, PROVIDER_OUT = f"{P}status", f"{P}provider_out"
 PRICING_KEYS = (TIER, EPOCH, WSTATE, SIZE)
@@ -41,6 +46,7 @@ RATE_COLUMNS = (
 )
 PERIODS = {"hour": "1h", "day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 _ROW_BITS = 40  # first bad row encoded as file << 40 | row
+_HOUR_US, _DAY_US = 3_600_000_000, 86_400_000_000
 
 
 @dataclass(frozen=True)
@@ -77,42 +83,63 @@ def period_expr(name: str, tz: str) -> pl.Expr:
     return local.dt.truncate(PERIODS[name]).dt.date().alias(name)
 
 
+def _periods_from_utc(dims: Sequence[str], key: str) -> list[pl.Expr]:
+    """Period columns on the cube from the integer UTC hour or day each cell was grouped by."""
+    exprs = []
+    hours = key == HOUR
+    day = (pl.col(key).floordiv(24) if hours else pl.col(key)).cast(pl.Int32).cast(pl.Date)
+    for name in dims:
+        if name == "hour":
+            exprs.append((pl.col(key) * _HOUR_US).cast(pl.Datetime("us")).alias(name))
+        elif name == "day":
+            exprs.append(day.alias(name))
+        elif name in PERIODS:
+            exprs.append(day.dt.truncate(PERIODS[name]).alias(name))
+    return exprs
+
+
 def _lit_series(name: str, values: Sequence[object], dtype: pl.DataType) -> pl.Expr:
     return pl.lit(pl.Series(name, values, dtype=dtype))
 
 
 def annotate(frame: pl.LazyFrame, book: PriceBook, size_edges: Sequence[float]) -> pl.LazyFrame:
-    """Add the per-row pricing keys (tier, epoch, window state, prompt-size bucket)."""
+    """Add the per-row pricing keys as small integers: price epoch, week segment, prompt-size bucket.
+
+    Only integer arithmetic and binary searches run per row; what is a function of a key (the window
+    state of a week segment, the normalised service tier) is computed once per cell afterwards.
+    """
     now = dt.datetime.now(dt.UTC)
     pts = pl.col("timestamp").fill_null(pl.lit(now, dtype=TIMESTAMP_DTYPE))
     requests = pl.max_horizontal(pl.col("requests"), pl.lit(1, dtype=pl.Int64))
     avg_prompt = (prompt_tokens().cast(pl.Float64) / requests).alias(AVG_PROMPT)
-    exprs = [
-        _tier_expr(),
-        pts.alias(PTS),
-        avg_prompt,
-    ]
+    exprs = [pts.alias(PTS), avg_prompt]
     if book.epoch_bounds:
-        bounds = _lit_series("epochs", book.epoch_bounds, TIMESTAMP_DTYPE)
-        exprs.append(bounds.search_sorted(pts, side="right").cast(pl.UInt32).alias(EPOCH))
+        exprs.append(_bucket(pts, pl.Series("epochs", book.epoch_bounds, dtype=TIMESTAMP_DTYPE)).alias(EPOCH))
     else:
         exprs.append(pl.lit(0, dtype=pl.UInt32).alias(EPOCH))
     if len(book.week_bounds) > 1:
-        second = (
-            (pts.dt.weekday().cast(pl.Int64) - 1) * 86400
-            + pts.dt.hour().cast(pl.Int64) * 3600
-            + pts.dt.minute().cast(pl.Int64) * 60
-            + pts.dt.second().cast(pl.Int64)
-        )
-        bounds = _lit_series("weeks", book.week_bounds, pl.Int64())
-        segment = bounds.search_sorted(second, side="right").cast(pl.Int64) - 1
-        states = _lit_series("states", book.week_states, pl.UInt32())
-        exprs.append(states.gather(segment).alias(WSTATE))
+        # seconds since Monday 00:00 UTC (1970-01-05 was a Monday); floored, so whole seconds as dt.second()
+        second = (pts.dt.epoch("us").floordiv(1_000_000) - 4 * 86400) % (7 * 86400)
+        bounds = pl.Series("weeks", book.week_bounds, dtype=pl.Int64())
+        exprs.append((_bucket(second, bounds).cast(pl.Int32) - 1).alias(SEGMENT))
     else:
-        exprs.append(pl.lit(0, dtype=pl.UInt32).alias(WSTATE))
-    edges = _lit_series("edges", list(size_edges), pl.Float64())
-    exprs.append(edges.search_sorted(pl.col(AVG_PROMPT), side="left").cast(pl.UInt32).alias(SIZE))
-    return frame.with_columns(exprs[:3]).with_columns(exprs[3:])
+        exprs.append(pl.lit(0, dtype=pl.Int32).alias(SEGMENT))
+    edges = pl.Series("edges", list(size_edges), dtype=pl.Float64())
+    exprs.append(_bucket(pl.col(AVG_PROMPT), edges, right_closed=True).alias(SIZE))
+    return frame.with_columns(exprs[:2]).with_columns(exprs[2:])
+
+
+def _bucket(value: pl.Expr, bounds: pl.Series, *, right_closed: bool = False) -> pl.Expr:
+    """How many of the ascending `bounds` are <= value (< value when `right_closed`), as UInt32.
+
+    `bin_intervals` is elementwise, so the streaming engine keeps memory flat; `search_sorted` against a
+    literal gives the same numbers but makes the engine hold the whole column (older Polars only).
+    """
+    if bounds.is_empty():
+        return pl.lit(0, dtype=pl.UInt32)
+    if hasattr(value, "bin_intervals"):
+        return value.bin_intervals(bounds, labels=False, right_closed=right_closed).cast(pl.UInt32)
+    return pl.lit(bounds).search_sorted(value, side="left" if right_closed else "right").cast(pl.UInt32)
 
 
 def _tier_expr() -> pl.Expr:
@@ -126,28 +153,59 @@ def size_edges(book: PriceBook, extra: Sequence[int] = ()) -> list[float]:
     return sorted({float(e) for e in (*book.prompt_bounds, *extra)})
 
 
+def _aggregations(rows: bool) -> list[pl.Expr]:
+    """What a cell keeps of its rows; `rows` is the log-sized pass, else re-grouping cells."""
+    if rows:
+        return [
+            *(pl.col(c).sum() for c in SUMS),
+            pl.len().cast(pl.Int64).alias(ROWS),
+            pl.col("reported_cost").sum().alias("reported_cost"),
+            pl.col("reported_cost").count().cast(pl.Int64).alias(REPORTED_N),
+            pl.col(PTS).min(),
+            pl.col(AVG_PROMPT).min(),
+            ((pl.col(FILE) * (1 << _ROW_BITS)) + pl.col(ROW)).min().alias(FIRST_BAD),
+        ]
+    return [
+        *(pl.col(c).sum() for c in (*SUMS, ROWS, "reported_cost", REPORTED_N)),
+        *(pl.col(c).min() for c in (PTS, AVG_PROMPT, FIRST_BAD)),
+    ]
+
+
 def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequence[str] = ()) -> Cells:
     """Scan the logs once into cells, then price the cells."""
     edges = size_edges(book, spec.extra_size_edges)
     lf = annotate(frame, book, edges)
-    keys: list[str] = ["provider", "model", *PRICING_KEYS, REJECT, SKIP]
+    keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
+    # the log-sized group-by uses raw values and integers; TIER, WSTATE and periods are derived per cell
+    row_keys: list[str] = ["provider", "model", "service_tier", EPOCH, SEGMENT, SIZE, REJECT, SKIP]
     extra: list[pl.Expr] = []
+    periods = [d for d in spec.dims if d in PERIODS]
+    utc_key = None
+    if periods and spec.tz == "UTC":
+        # UTC periods are whole hours or days since the epoch: integer division, no calendar per row
+        utc_key = HOUR if "hour" in periods else DAY
+        size = _HOUR_US if utc_key == HOUR else _DAY_US
+        extra.append(pl.col("timestamp").dt.epoch("us").floordiv(size).alias(utc_key))
+        row_keys.append(utc_key)
     for dim in spec.dims:
         if dim in PERIODS:
-            extra.append(period_expr(dim, spec.tz))
-        elif dim in ("provider", "model"):
-            continue
-        elif dim == "service_tier":
-            continue  # the tier key is already there
+            if utc_key is None:
+                extra.append(period_expr(dim, spec.tz))
+                row_keys.append(dim)
+        elif dim in ("provider", "model", "service_tier"):
+            continue  # already keys (the tier as TIER)
         # a tag missing from every file still groups (as null), so --by never silently drops a column
         elif dim not in tags:
             extra.append(pl.lit(None, dtype=pl.String).alias(dim))
+            row_keys.append(dim)
+        else:
+            row_keys.append(dim)
         keys.append(dim)
-    keys = [k for k in keys if k != "service_tier"]
     if spec.dedup:
         rid = pl.col("request_id")
         extra.append((rid.is_not_null() & ~rid.is_first_distinct()).alias(DUP))
         keys.append(DUP)
+        row_keys.append(DUP)
     if spec.since is not None or spec.until is not None:
         inside = pl.lit(True)
         if spec.since is not None:
@@ -156,23 +214,20 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
             inside = inside & (pl.col("timestamp") < pl.lit(spec.until, dtype=TIMESTAMP_DTYPE))
         extra.append(inside.fill_null(False).alias(IN_RANGE))
         keys.append(IN_RANGE)
+        row_keys.append(IN_RANGE)
     if extra:
         lf = lf.with_columns(extra)
-    aggs = [
-        *(pl.col(c).sum() for c in SUMS),
-        pl.len().cast(pl.Int64).alias(ROWS),
-        pl.col("reported_cost").sum().alias("reported_cost"),
-        pl.col("reported_cost").count().cast(pl.Int64).alias(REPORTED_N),
-        pl.col(PTS).min(),
-        pl.col(AVG_PROMPT).min(),
-        ((pl.col(FILE) * (1 << _ROW_BITS)) + pl.col(ROW)).min().alias(FIRST_BAD),
-    ]
-    cells = lf.group_by(keys).agg(aggs).collect(engine="streaming")
+    rows = lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
+    states = dict(enumerate(book.week_states or [0]))
+    derived = [_tier_expr(), pl.col(SEGMENT).replace_strict(states, return_dtype=pl.UInt32).alias(WSTATE)]
+    if utc_key is not None:
+        derived += _periods_from_utc(periods, utc_key)
+    cells = rows.with_columns(derived).group_by(keys).agg(_aggregations(rows=False))
     if DUP not in cells.columns:
         cells = cells.with_columns(pl.lit(False).alias(DUP))
     if IN_RANGE not in cells.columns:
         cells = cells.with_columns(pl.lit(True).alias(IN_RANGE))
-    priced, resolutions, warnings = price(cells, book, spec.backdate_tiers)
+    priced, resolutions, warnings = price(cells, book, edges, spec.backdate_tiers)
     # a fixed order makes every sum over cells reproducible run to run
     priced = priced.sort(keys, nulls_last=True)
     return Cells(frame=priced, resolutions=resolutions, size_edges=edges, dims=spec.dims, warnings=warnings)
@@ -216,47 +271,140 @@ def resolve_pairs(cells: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, l
     return table, resolutions
 
 
-def rate_table(keys: pl.DataFrame, book: PriceBook, backdate: bool = False) -> tuple[pl.DataFrame, list[str]]:
-    """Rates for each distinct pricing key (model × tier × epoch × window state × size bucket)."""
+@dataclass(frozen=True)
+class _Profile:
+    """What a model's rates depend on: its own price dates, long-context tier starts and windows."""
+
+    dates: list[dt.datetime]
+    starts: list[int]
+    windowed: bool
+
+
+def _profile(model: Model) -> _Profile:
+    starts_on = [e.effective_from for e in model.price] + [v.effective_from for v in model.variant]
+    dates = {d for day in starts_on if (d := as_instant(day)) is not None}
+    starts = {
+        step.start
+        for rates in (*model.price, *model.variant, *(w for e in model.price for w in e.windows))
+        for key in RATE_KEYS
+        if isinstance(rate := getattr(rates, key), Tiered)
+        for step in rate.tiers
+    }
+    return _Profile(sorted(dates), sorted(starts), any(e.windows for e in model.price))
+
+
+def _model_keys(keys: pl.DataFrame, book: PriceBook, edges: Sequence[float]) -> pl.DataFrame:
+    """Map the book-wide epoch, window state and size bucket of each key onto the model's own.
+
+    A model's dates are among the book's epoch bounds and its tier starts among the size edges, so book
+    epoch e (from bound e-1) is model epoch "dates <= bound e-1", and size bucket s (prompts above edge
+    s-1) is model bucket "starts <= edge s-1"; the window state matters only to models with windows.
+    """
+    bounds = book.epoch_bounds
+    models = keys.select(f"{P}pprovider", f"{P}rmodel").unique().rows()
+    epoch_rows: list[tuple[str, str, int, int]] = []
+    size_rows: list[tuple[str, str, int, int]] = []
+    windowed: list[tuple[str, str, bool]] = []
+    for pprov, rmodel in models:
+        prof = _profile(book.model(pprov, rmodel))
+        epoch_rows += [
+            (pprov, rmodel, e, bisect.bisect_right(prof.dates, bounds[e - 1]) if e else 0)
+            for e in range(len(bounds) + 1)
+        ]
+        size_rows += [
+            (pprov, rmodel, s, bisect.bisect_right(prof.starts, edges[s - 1]) if s else 0)
+            for s in range(len(edges) + 1)
+        ]
+        windowed.append((pprov, rmodel, prof.windowed))
+    on = [f"{P}pprovider", f"{P}rmodel"]
+    schema = {on[0]: pl.String, on[1]: pl.String}
+    epochs = pl.DataFrame(epoch_rows, schema={**schema, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32}, orient="row")
+    sizes = pl.DataFrame(size_rows, schema={**schema, SIZE: pl.UInt32, M_SIZE: pl.UInt32}, orient="row")
+    windows = pl.DataFrame(windowed, schema={**schema, "_w": pl.Boolean}, orient="row")
+    return (
+        keys.join(epochs, on=[*on, EPOCH], how="left")
+        .join(sizes, on=[*on, SIZE], how="left")
+        .join(windows, on=on, how="left")
+        .with_columns(pl.when(pl.col("_w")).then(pl.col(WSTATE)).otherwise(0).cast(pl.UInt32).alias(M_STATE))
+        .drop("_w")
+    )
+
+
+def rate_table(
+    keys: pl.DataFrame, book: PriceBook, edges: Sequence[float], backdate: bool = False
+) -> tuple[pl.DataFrame, list[str]]:
+    """Rates for each distinct pricing key (model × tier × epoch × window state × size bucket).
+
+    Keys that differ only in bounds the model does not care about price alike, so `rates_at` runs once
+    per model-level key (`_model_keys`), however finely the cells are cut.
+    """
+    key_cols = [f"{P}pprovider", f"{P}rmodel", f"{P}variants", TIER, EPOCH, WSTATE, SIZE]
+    reduced_cols = [f"{P}pprovider", f"{P}rmodel", f"{P}variants", TIER, M_EPOCH, M_STATE, M_SIZE]
+    mapped = _model_keys(keys, book, edges)
+    reduced = (
+        mapped.group_by(reduced_cols)
+        .agg(pl.col(PTS).min(), pl.col(AVG_PROMPT).min())
+        .sort(reduced_cols, nulls_last=True)
+    )
     rows = []
-    late: dict[tuple[str, str, str], int] = {}
-    missing: dict[tuple[str, str, str], int] = {}
-    for pprov, rmodel, variants, tier, epoch, wstate, size, pts, avg, requests in keys.iter_rows():
+    for pprov, rmodel, variants, tier, m_epoch, m_state, m_size, pts, avg in reduced.iter_rows():
         model = book.model(pprov, rmodel)
         effective_tier = tier if tier in SERVICE_TIERS else "standard"
         r = rates_at(model, pts, effective_tier, avg, variants=variants, backdate=backdate)
-        if effective_tier != "standard" and not r.tier_applied:
-            bucket = late if r.tier_known else missing
-            bucket[(pprov, rmodel, effective_tier)] = bucket.get((pprov, rmodel, effective_tier), 0) + requests
         # USD per token, divided here once (correctly rounded) so costs are one multiplication per class
         per_token = [
             None if v is None else v / 1e6
             for v in (r.input, r.cache_read, r.cache_write, r.cache_write_1h, r.output, r.reasoning)
         ]
-        rows.append((pprov, rmodel, variants, tier, epoch, wstate, size, *per_token, r.per_request))
-    schema = {
-        f"{P}pprovider": pl.String,
-        f"{P}rmodel": pl.String,
-        f"{P}variants": pl.Boolean,
-        TIER: pl.String,
-        EPOCH: pl.UInt32,
-        WSTATE: pl.UInt32,
-        SIZE: pl.UInt32,
-        **dict.fromkeys(RATE_COLUMNS, pl.Float64),
+        late = effective_tier != "standard" and not r.tier_applied
+        rows.append(
+            (
+                pprov,
+                rmodel,
+                variants,
+                tier,
+                m_epoch,
+                m_state,
+                m_size,
+                *per_token,
+                r.per_request,
+                late and r.tier_known,
+                late and not r.tier_known,
+            )
+        )
+    schema: dict[str, pl.DataType] = {
+        **{c: reduced.schema[c] for c in reduced_cols},
+        **dict.fromkeys(RATE_COLUMNS, pl.Float64()),
+        "_late": pl.Boolean(),
+        "_missing": pl.Boolean(),
     }
-    warnings = [
-        f"{n:,} {tier} requests to {prov}/{model} predate its {tier} rates in the price table and are "
-        f"priced at standard rates"
-        for (prov, model, tier), n in sorted(late.items())
-    ] + [
-        f"{n:,} {tier} requests to {prov}/{model} are priced at standard rates: the table has no {tier} rates for it"
-        for (prov, model, tier), n in sorted(missing.items())
-    ]
-    return pl.DataFrame(rows, schema=schema, orient="row"), warnings
+    rates = mapped.join(pl.DataFrame(rows, schema=schema, orient="row"), on=reduced_cols, how="left", nulls_equal=True)
+    warnings = []
+    for flag, text in (
+        (
+            "_late",
+            "{n:,} {tier} requests to {prov}/{model} predate its {tier} rates in the price table and are "
+            "priced at standard rates",
+        ),
+        (
+            "_missing",
+            "{n:,} {tier} requests to {prov}/{model} are priced at standard rates: the table has no "
+            "{tier} rates for it",
+        ),
+    ):
+        counts = (
+            rates.filter(pl.col(flag))
+            .with_columns(pl.when(pl.col(TIER).is_in(SERVICE_TIERS)).then(pl.col(TIER)).otherwise(pl.lit("standard")))
+            .group_by(f"{P}pprovider", f"{P}rmodel", TIER)
+            .agg(pl.col("requests").sum())
+            .sort(f"{P}pprovider", f"{P}rmodel", TIER)
+        )
+        warnings += [text.format(n=n, tier=t, prov=pv, model=m) for pv, m, t, n in counts.iter_rows()]
+    return rates.select(*key_cols, *RATE_COLUMNS), warnings
 
 
 def price(
-    cells: pl.DataFrame, book: PriceBook, backdate: bool = False
+    cells: pl.DataFrame, book: PriceBook, edges: Sequence[float], backdate: bool = False
 ) -> tuple[pl.DataFrame, list[Resolution], list[str]]:
     """Join resolutions and rates onto cells and compute per-class costs (null when unpriced)."""
     valid = pl.col(REJECT).is_null() & pl.col(SKIP).is_null() & ~pl.col(DUP) & pl.col(IN_RANGE)
@@ -281,7 +429,7 @@ def price(
         .agg(pl.col(PTS).min(), pl.col(AVG_PROMPT).min(), pl.col("requests").sum())
         .sort(key_cols)
     )
-    rates, warnings = rate_table(keys, book, backdate)
+    rates, warnings = rate_table(keys, book, edges, backdate)
     cells = cells.join(rates, on=key_cols, how="left", nulls_equal=True)
     unknown_tiers = (
         cells.filter((pl.col(STATUS) == "priced") & ~pl.col(TIER).is_in(SERVICE_TIERS))
