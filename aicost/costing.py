@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from aicost.ingest import FILE, REJECT, ROW, SKIP
+from aicost.ingest.canonical import missing_model
 from aicost.pricing import PriceBook, Resolution, rates_at
 from aicost.pricing.model import RATE_KEYS, Model, Tiered
 from aicost.pricing.tables import as_instant
@@ -176,7 +177,8 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
     edges = size_edges(book, spec.extra_size_edges)
     lf = annotate(frame, book, edges)
     keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
-    # the log-sized group-by uses raw values and integers; TIER, WSTATE and periods are derived per cell
+    # the log-sized group-by uses values as read and integers; stripped text, TIER, WSTATE, periods and
+    # the missing-model rejection are derived once per cell, then cells that became equal are merged
     row_keys: list[str] = ["provider", "model", "service_tier", EPOCH, SEGMENT, SIZE, REJECT, SKIP]
     extra: list[pl.Expr] = []
     periods = [d for d in spec.dims if d in PERIODS]
@@ -222,7 +224,12 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
     derived = [_tier_expr(), pl.col(SEGMENT).replace_strict(states, return_dtype=pl.UInt32).alias(WSTATE)]
     if utc_key is not None:
         derived += _periods_from_utc(periods, utc_key)
-    cells = rows.with_columns(derived).group_by(keys).agg(_aggregations(rows=False))
+    cells = (
+        rows.with_columns(pl.col(c).str.strip_chars() for c in ("provider", "model", "service_tier"))
+        .with_columns(*derived, pl.coalesce(missing_model(), pl.col(REJECT)).alias(REJECT))
+        .group_by(keys)
+        .agg(_aggregations(rows=False))
+    )
     if DUP not in cells.columns:
         cells = cells.with_columns(pl.lit(False).alias(DUP))
     if IN_RANGE not in cells.columns:

@@ -157,7 +157,8 @@ def price_logs(
     if start is not None and end is not None and start >= end:
         raise UsageError(f"--since {since} is not before --until {until}")
     book = book or load_book(pricing)
-    ingested = scan_logs(inputs, mapping)
+    # costing strips text and checks for missing models once per cell, not once per row
+    ingested = scan_logs(inputs, mapping, strip_text=False)
     dims = check_dims([*by, *(d for d in optional_dims if d in ingested.tags and d not in by)], ingested.tags)
     spec = CellSpec(
         dims=dims,
@@ -165,6 +166,8 @@ def price_logs(
         since=start,
         until=end,
         extra_size_edges=tuple(extra_size_edges),
+        # is_first_distinct is stateful: compute it only where there are request ids to compare
+        dedup=ingested.request_ids,
         backdate_tiers=backdate_tiers,
     )
     cells = build_cells(ingested.frame, book, spec, ingested.tags)

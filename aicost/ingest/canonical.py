@@ -154,8 +154,15 @@ def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[p
     return value.fill_null(default).alias(column), reasons
 
 
-def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str]) -> pl.LazyFrame:
-    """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping."""
+def to_canonical(
+    lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, strip_text: bool = True
+) -> pl.LazyFrame:
+    """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping.
+
+    `strip_text=False` leaves provider, model and service_tier as read and skips the "missing model"
+    check: a caller that groups by those columns first (costing) does both once per distinct value,
+    which on a large log is much cheaper than building a stripped copy of every row's strings.
+    """
     where = log.display
     try:
         schema = lf.collect_schema()
@@ -189,15 +196,12 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str]) -> 
         reasons += why
     for column in ("provider", "model", "service_tier", "request_id"):
         if column in schema:
-            exprs.append(pl.col(column).cast(pl.String).str.strip_chars().alias(column))
+            text = pl.col(column).cast(pl.String)
+            exprs.append((text.str.strip_chars() if strip_text or column == "request_id" else text).alias(column))
         else:
             exprs.append(pl.lit(None, dtype=pl.String).alias(column))
-    reasons.insert(
-        0,
-        pl.when(pl.col("model").is_null() | (pl.col("model").cast(pl.String).str.strip_chars() == "")).then(
-            pl.lit("missing model")
-        ),
-    )
+    if strip_text:
+        reasons.insert(0, missing_model())
     if "reported_cost" in schema:
         exprs.append(pl.col("reported_cost").cast(pl.Float64, strict=False).alias("reported_cost"))
     else:
@@ -209,6 +213,18 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str]) -> 
     exprs.append(pl.coalesce(reasons).alias(REJECT) if reasons else pl.lit(None, dtype=pl.String).alias(REJECT))
     exprs.append(pl.lit(None, dtype=pl.String).alias(SKIP))
     return lf.with_row_index(ROW).select(exprs)
+
+
+def has_source_column(lf: pl.LazyFrame, mapping: Mapping[str, str], column: str) -> bool:
+    """Whether a file's raw frame provides a canonical column (under its own name or a --map source)."""
+    schema = lf.collect_schema()
+    return column in schema or mapping.get(column) in schema
+
+
+def missing_model() -> pl.Expr:
+    """The "missing model" rejection reason: no model id, or only whitespace."""
+    model = pl.col("model").cast(pl.String).str.strip_chars()
+    return pl.when(model.is_null() | (model == "")).then(pl.lit("missing model"))
 
 
 def _tag_expr(column: str, dtype: pl.DataType) -> pl.Expr:
