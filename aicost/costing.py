@@ -99,35 +99,54 @@ def _periods_from_utc(dims: Sequence[str], key: str) -> list[pl.Expr]:
     return exprs
 
 
-def _lit_series(name: str, values: Sequence[object], dtype: pl.DataType) -> pl.Expr:
-    return pl.lit(pl.Series(name, values, dtype=dtype))
+def day_bounds(book: PriceBook) -> list[int]:
+    """Seconds of the (UTC) day at which some time-of-day window opens or closes, ascending, without 0."""
+    return sorted({b % 86400 for b in book.week_bounds} - {0})
 
 
-def annotate(frame: pl.LazyFrame, book: PriceBook, size_edges: Sequence[float]) -> pl.LazyFrame:
-    """Add the per-row pricing keys as small integers: price epoch, week segment, prompt-size bucket.
+def annotate(frame: pl.LazyFrame, book: PriceBook, size_edges: Sequence[float], time_key: str = DAY) -> pl.LazyFrame:
+    """Add the per-row keys, all small integers: the call's UTC day (or hour), the segment of the day
+    between window bounds, and the prompt-size bucket; plus PTS and AVG_PROMPT.
 
-    Only integer arithmetic and binary searches run per row; what is a function of a key (the window
-    state of a week segment, the normalised service tier) is computed once per cell afterwards.
+    Price epochs start at UTC midnights and window bounds fall on the day's segment bounds, so a cell of
+    one day and one segment has one price epoch and one window state: `cell_pricing_keys` derives them
+    once per cell, as it derives everything else that is a function of a key.
     """
     now = dt.datetime.now(dt.UTC)
     pts = pl.col("timestamp").fill_null(pl.lit(now, dtype=TIMESTAMP_DTYPE))
     requests = pl.max_horizontal(pl.col("requests"), pl.lit(1, dtype=pl.Int64))
     avg_prompt = (prompt_tokens().cast(pl.Float64) / requests).alias(AVG_PROMPT)
-    exprs = [pts.alias(PTS), avg_prompt]
-    if book.epoch_bounds:
-        exprs.append(_bucket(pts, pl.Series("epochs", book.epoch_bounds, dtype=TIMESTAMP_DTYPE)).alias(EPOCH))
+    # null timestamps have no day (and no period); their PTS is `now`, which prices them
+    unit = _HOUR_US if time_key == HOUR else _DAY_US
+    exprs = [
+        pts.alias(PTS),
+        avg_prompt,
+        pl.col("timestamp").dt.epoch("us").floordiv(unit).alias(time_key),
+    ]
+    bounds = day_bounds(book)
+    if bounds:
+        # floored whole seconds, as dt.second() counts them
+        second = pts.dt.epoch("us").floordiv(1_000_000) % 86400
+        exprs.append(_bucket(second, pl.Series("day_bounds", bounds, dtype=pl.Int64())).alias(SEGMENT))
     else:
-        exprs.append(pl.lit(0, dtype=pl.UInt32).alias(EPOCH))
-    if len(book.week_bounds) > 1:
-        # seconds since Monday 00:00 UTC (1970-01-05 was a Monday); floored, so whole seconds as dt.second()
-        second = (pts.dt.epoch("us").floordiv(1_000_000) - 4 * 86400) % (7 * 86400)
-        bounds = pl.Series("weeks", book.week_bounds, dtype=pl.Int64())
-        exprs.append((_bucket(second, bounds).cast(pl.Int32) - 1).alias(SEGMENT))
-    else:
-        exprs.append(pl.lit(0, dtype=pl.Int32).alias(SEGMENT))
+        exprs.append(pl.lit(0, dtype=pl.UInt32).alias(SEGMENT))
     edges = pl.Series("edges", list(size_edges), dtype=pl.Float64())
     exprs.append(_bucket(pl.col(AVG_PROMPT), edges, right_closed=True).alias(SIZE))
     return frame.with_columns(exprs[:2]).with_columns(exprs[2:])
+
+
+def cell_pricing_keys(book: PriceBook) -> list[pl.Expr]:
+    """EPOCH and WSTATE of cells grouped by day (or hour) and day segment, from the cell's PTS."""
+    epoch = _bucket(pl.col(PTS), pl.Series("epochs", book.epoch_bounds, dtype=TIMESTAMP_DTYPE)).alias(EPOCH)
+    if len(book.week_bounds) <= 1:
+        return [epoch, pl.lit(0, dtype=pl.UInt32).alias(WSTATE)]
+    # the cell's weekday (Monday 0; 1970-01-05 was a Monday) and the first second of its day segment
+    weekday = (pl.col(PTS).dt.epoch("us").floordiv(_DAY_US) - 4) % 7
+    starts = dict(enumerate([0, *day_bounds(book)]))
+    second = weekday * 86400 + pl.col(SEGMENT).replace_strict(starts, return_dtype=pl.Int64)
+    segment = _bucket(second, pl.Series("weeks", book.week_bounds, dtype=pl.Int64())).cast(pl.Int64) - 1
+    states = dict(enumerate(book.week_states))
+    return [epoch, segment.replace_strict(states, return_dtype=pl.UInt32).alias(WSTATE)]
 
 
 def _bucket(value: pl.Expr, bounds: pl.Series, *, right_closed: bool = False) -> pl.Expr:
@@ -175,23 +194,18 @@ def _aggregations(rows: bool) -> list[pl.Expr]:
 def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequence[str] = ()) -> Cells:
     """Scan the logs once into cells, then price the cells."""
     edges = size_edges(book, spec.extra_size_edges)
-    lf = annotate(frame, book, edges)
-    keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
-    # the log-sized group-by uses values as read and integers; stripped text, TIER, WSTATE, periods and
-    # the missing-model rejection are derived once per cell, then cells that became equal are merged
-    row_keys: list[str] = ["provider", "model", "service_tier", EPOCH, SEGMENT, SIZE, REJECT, SKIP]
-    extra: list[pl.Expr] = []
     periods = [d for d in spec.dims if d in PERIODS]
-    utc_key = None
-    if periods and spec.tz == "UTC":
-        # UTC periods are whole hours or days since the epoch: integer division, no calendar per row
-        utc_key = HOUR if "hour" in periods else DAY
-        size = _HOUR_US if utc_key == HOUR else _DAY_US
-        extra.append(pl.col("timestamp").dt.epoch("us").floordiv(size).alias(utc_key))
-        row_keys.append(utc_key)
+    # UTC periods are whole hours or days since the epoch: the time key itself, no calendar per row
+    time_key = HOUR if "hour" in periods and spec.tz == "UTC" else DAY
+    lf = annotate(frame, book, edges, time_key)
+    keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
+    # the log-sized group-by uses values as read and integers; stripped text, TIER, EPOCH, WSTATE, UTC
+    # periods and the missing-model rejection are derived once per cell, then equal cells are merged
+    row_keys: list[str] = ["provider", "model", "service_tier", time_key, SEGMENT, SIZE, REJECT, SKIP]
+    extra: list[pl.Expr] = []
     for dim in spec.dims:
         if dim in PERIODS:
-            if utc_key is None:
+            if spec.tz != "UTC":
                 extra.append(period_expr(dim, spec.tz))
                 row_keys.append(dim)
         elif dim in ("provider", "model", "service_tier"):
@@ -220,10 +234,9 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
     if extra:
         lf = lf.with_columns(extra)
     rows = lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
-    states = dict(enumerate(book.week_states or [0]))
-    derived = [_tier_expr(), pl.col(SEGMENT).replace_strict(states, return_dtype=pl.UInt32).alias(WSTATE)]
-    if utc_key is not None:
-        derived += _periods_from_utc(periods, utc_key)
+    derived = [_tier_expr(), *cell_pricing_keys(book)]
+    if spec.tz == "UTC":
+        derived += _periods_from_utc(periods, time_key)
     cells = (
         rows.with_columns(pl.col(c).str.strip_chars() for c in ("provider", "model", "service_tier"))
         .with_columns(*derived, pl.coalesce(missing_model(), pl.col(REJECT)).alias(REJECT))

@@ -157,8 +157,7 @@ def price_logs(
     if start is not None and end is not None and start >= end:
         raise UsageError(f"--since {since} is not before --until {until}")
     book = book or load_book(pricing)
-    # costing strips text and checks for missing models once per cell, not once per row
-    ingested = scan_logs(inputs, mapping, strip_text=False)
+    ingested = scan_logs(inputs, mapping)
     dims = check_dims([*by, *(d for d in optional_dims if d in ingested.tags and d not in by)], ingested.tags)
     spec = CellSpec(
         dims=dims,
@@ -170,7 +169,9 @@ def price_logs(
         dedup=ingested.request_ids,
         backdate_tiers=backdate_tiers,
     )
-    cells = build_cells(ingested.frame, book, spec, ingested.tags)
+    # costing strips text and checks for missing models once per cell, not once per row
+    rows = ingested.text_as_read if ingested.text_as_read is not None else ingested.frame
+    cells = build_cells(rows, book, spec, ingested.tags)
     accounting = account(cells.frame, ingested)
     if accounting.rows_read == 0:
         raise InputError(f"{_names(ingested)}: no usage rows")

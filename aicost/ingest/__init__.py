@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from aicost.errors import InputError
-from aicost.ingest.canonical import FILE, REJECT, ROW, SKIP, has_source_column, to_canonical
+from aicost.ingest.canonical import FILE, REJECT, ROW, SKIP, clean_text, has_source_column, to_canonical
 from aicost.ingest.files import LogFile, expand, read_stdin
 from aicost.schema import USAGE_SCHEMA
 
@@ -26,6 +26,8 @@ class Ingested:
     tags: list[str] = field(default_factory=list)
     # some input has a request_id column: only then is there anything to de-duplicate
     request_ids: bool = True
+    # `frame` before its text is stripped and missing models rejected: cheaper to group by (costing)
+    text_as_read: pl.LazyFrame | None = None
 
     def file(self, index: int) -> LogFile:
         """The file with a given index."""
@@ -49,22 +51,22 @@ def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
     raise InputError(f"{log.display}: {log.kind} logs need a log-format adapter; none matches this file")
 
 
-def scan_logs(inputs: list[str], mapping: Mapping[str, str] | None = None, *, strip_text: bool = True) -> Ingested:
-    """Expand LOGS arguments and return their canonical usage as one lazy frame (see to_canonical)."""
+def scan_logs(inputs: list[str], mapping: Mapping[str, str] | None = None) -> Ingested:
+    """Expand LOGS arguments and return their canonical usage as one lazy frame."""
     files = expand(inputs)
     stdin = read_stdin() if any(f.is_stdin for f in files) else None
     if stdin is not None and not stdin.strip():
         raise InputError("<stdin>: no input; pipe JSONL usage records into `-`")
     raws = [read_raw(f, stdin) for f in files]
-    frames = [to_canonical(raw, f, mapping or {}, strip_text=strip_text) for raw, f in zip(raws, files, strict=True)]
-    frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+    frames = [to_canonical(raw, f, mapping or {}, strip_text=False) for raw, f in zip(raws, files, strict=True)]
+    as_read = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     tags = list(
         dict.fromkeys(
             c for f in frames for c in f.collect_schema() if c not in USAGE_SCHEMA and not c.startswith("_aicost_")
         )
     )
     request_ids = any(has_source_column(raw, mapping or {}, "request_id") for raw in raws)
-    return Ingested(frame=frame, files=files, tags=tags, request_ids=request_ids)
+    return Ingested(frame=clean_text(as_read), files=files, tags=tags, request_ids=request_ids, text_as_read=as_read)
 
 
 def locate_row(log: LogFile, row: int) -> str:

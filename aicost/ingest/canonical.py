@@ -160,8 +160,8 @@ def to_canonical(
     """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping.
 
     `strip_text=False` leaves provider, model and service_tier as read and skips the "missing model"
-    check: a caller that groups by those columns first (costing) does both once per distinct value,
-    which on a large log is much cheaper than building a stripped copy of every row's strings.
+    check (`clean_text` adds both): a caller that groups by those columns first (costing) does both once
+    per distinct value, which on a large log is much cheaper than a stripped copy of every row's strings.
     """
     where = log.display
     try:
@@ -219,6 +219,13 @@ def has_source_column(lf: pl.LazyFrame, mapping: Mapping[str, str], column: str)
     """Whether a file's raw frame provides a canonical column (under its own name or a --map source)."""
     schema = lf.collect_schema()
     return column in schema or mapping.get(column) in schema
+
+
+def clean_text(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Finish frames made with `strip_text=False`: strip their text and reject missing models (first)."""
+    return frame.with_columns(pl.col(c).str.strip_chars() for c in ("provider", "model", "service_tier")).with_columns(
+        pl.coalesce(missing_model(), pl.col(REJECT)).alias(REJECT)
+    )
 
 
 def missing_model() -> pl.Expr:
