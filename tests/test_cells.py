@@ -98,3 +98,13 @@ def test_rows_without_timestamp_price_now_and_have_no_period(make_log: MakeLog, 
     doc = cli_json("report", make_log(rows), "--by", "month")
     assert [r["month"] for r in doc["rows"]] == ["2026-01", None]
     assert doc["total_cost"] == pytest.approx(2_000 * 2.5 / 1e6, rel=1e-12)
+
+
+def test_jsonl_key_null_on_every_sampled_line(tmp_path: Any, cli_json: Json) -> None:
+    # schema inference samples the first lines: a service tier first seen on line 1,201 is still read
+    path = tmp_path / "late-tier.jsonl"
+    lines = ['{"model": "gpt-5-mini", "input_tokens": 1000, "service_tier": null}'] * 1_200
+    lines.append('{"model": "gpt-5-mini", "input_tokens": 1000, "service_tier": "flex"}')
+    path.write_text("\n".join(lines) + "\n")
+    doc = cli_json("report", path, "--by", "service_tier")
+    assert {r["service_tier"]: r["requests"] for r in doc["rows"]} == {"standard": 1_200, "flex": 1}

@@ -41,7 +41,13 @@ def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
             return pl.scan_parquet(log.path)
         if log.kind == "jsonl":
             source = stdin if log.is_stdin and stdin is not None else log.path
-            return pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS)
+            lf = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS)
+            # a key null on every sampled line is inferred as Null and fails on its first value: read it as
+            # text (canonical columns parse text; a later service_tier or cache count is not an error)
+            nulls = {c: pl.String() for c, dtype in lf.collect_schema().items() if dtype == pl.Null}
+            return (
+                pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides=nulls) if nulls else lf
+            )
         if log.kind == "csv":
             return pl.scan_csv(log.path, infer_schema_length=10_000)
         if log.kind == "json":
