@@ -63,6 +63,11 @@ class CellSpec:
     dedup: bool = True
     # price tier calls that predate a table's tier rates at the earliest tier rates
     backdate_tiers: bool = False
+    # what else prices by dates and windows (None: leave cells as cut). Priced cells are merged across
+    # book-wide epochs and window states that neither their own model nor these dates and windows
+    # price by. Scenarios must not have their cells merged: they work cell by cell, not linearly.
+    target_dates: tuple[dt.datetime, ...] | None = ()
+    target_windows: bool = False
 
 
 @dataclass
@@ -104,32 +109,41 @@ def day_bounds(book: PriceBook) -> list[int]:
     return sorted({b % 86400 for b in book.week_bounds} - {0})
 
 
-def annotate(frame: pl.LazyFrame, book: PriceBook, size_edges: Sequence[float], time_key: str = DAY) -> pl.LazyFrame:
-    """Add the per-row keys, all small integers: the call's UTC day (or hour), the segment of the day
-    between window bounds, and the prompt-size bucket; plus PTS and AVG_PROMPT.
+def annotate(
+    frame: pl.LazyFrame, book: PriceBook, size_edges: Sequence[float], time_key: str | None = None
+) -> pl.LazyFrame:
+    """Add the per-row keys, all small integers, plus PTS and AVG_PROMPT.
 
-    Price epochs start at UTC midnights and window bounds fall on the day's segment bounds, so a cell of
-    one day and one segment has one price epoch and one window state: `cell_pricing_keys` derives them
-    once per cell, as it derives everything else that is a function of a key.
+    Without a `time_key` the keys are the price epoch, the window state and the prompt-size bucket. With
+    one (DAY or HOUR, for periods) they are that UTC day or hour, the segment of the day between window
+    bounds, and the size bucket: price epochs start at UTC midnights and window bounds fall on segment
+    bounds, so such a cell has one epoch and one window state, which `cell_pricing_keys` derives per cell.
     """
     now = dt.datetime.now(dt.UTC)
     pts = pl.col("timestamp").fill_null(pl.lit(now, dtype=TIMESTAMP_DTYPE))
     requests = pl.max_horizontal(pl.col("requests"), pl.lit(1, dtype=pl.Int64))
     avg_prompt = (prompt_tokens().cast(pl.Float64) / requests).alias(AVG_PROMPT)
-    # null timestamps have no day (and no period); their PTS is `now`, which prices them
-    unit = _HOUR_US if time_key == HOUR else _DAY_US
-    exprs = [
-        pts.alias(PTS),
-        avg_prompt,
-        pl.col("timestamp").dt.epoch("us").floordiv(unit).alias(time_key),
-    ]
-    bounds = day_bounds(book)
-    if bounds:
-        # floored whole seconds, as dt.second() counts them
-        second = pts.dt.epoch("us").floordiv(1_000_000) % 86400
-        exprs.append(_bucket(second, pl.Series("day_bounds", bounds, dtype=pl.Int64())).alias(SEGMENT))
+    # floored whole seconds, as dt.second() counts them
+    second = pts.dt.epoch("us").floordiv(1_000_000)
+    exprs = [pts.alias(PTS), avg_prompt]
+    if time_key is None:
+        epochs = pl.Series("epochs", book.epoch_bounds, dtype=TIMESTAMP_DTYPE)
+        exprs.append(_bucket(pts, epochs).alias(EPOCH))
+        if len(book.week_bounds) > 1:
+            # seconds since Monday 00:00 UTC (1970-01-05 was a Monday), its segment, that segment's state
+            weekly = (second - 4 * 86400) % (7 * 86400)
+            segment = _bucket(weekly, pl.Series("weeks", book.week_bounds[1:], dtype=pl.Int64()))
+            # gather from a literal streams; replace/replace_strict made the engine hold every row
+            states = pl.lit(pl.Series("states", book.week_states, dtype=pl.UInt32()))
+            exprs.append(states.gather(segment).alias(WSTATE))
+        else:
+            exprs.append(pl.lit(0, dtype=pl.UInt32).alias(WSTATE))
     else:
-        exprs.append(pl.lit(0, dtype=pl.UInt32).alias(SEGMENT))
+        # null timestamps have no day (and no period); their PTS is `now`, which prices them
+        unit = _HOUR_US if time_key == HOUR else _DAY_US
+        exprs.append(pl.col("timestamp").dt.epoch("us").floordiv(unit).alias(time_key))
+        bounds = pl.Series("day_bounds", day_bounds(book), dtype=pl.Int64())
+        exprs.append(_bucket(second % 86400, bounds).alias(SEGMENT))
     edges = pl.Series("edges", list(size_edges), dtype=pl.Float64())
     exprs.append(_bucket(pl.col(AVG_PROMPT), edges, right_closed=True).alias(SIZE))
     return frame.with_columns(exprs[:2]).with_columns(exprs[2:])
@@ -195,13 +209,15 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
     """Scan the logs once into cells, then price the cells."""
     edges = size_edges(book, spec.extra_size_edges)
     periods = [d for d in spec.dims if d in PERIODS]
-    # UTC periods are whole hours or days since the epoch: the time key itself, no calendar per row
-    time_key = HOUR if "hour" in periods and spec.tz == "UTC" else DAY
+    # with periods, cells are cut by day (or hour: UTC periods are then integer arithmetic per cell);
+    # without, by price epoch and window state, far fewer cells (simulate's fine size buckets multiply them)
+    time_key = (HOUR if "hour" in periods and spec.tz == "UTC" else DAY) if periods else None
     lf = annotate(frame, book, edges, time_key)
     keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
     # the log-sized group-by uses values as read and integers; stripped text, TIER, EPOCH, WSTATE, UTC
     # periods and the missing-model rejection are derived once per cell, then equal cells are merged
-    row_keys: list[str] = ["provider", "model", "service_tier", time_key, SEGMENT, SIZE, REJECT, SKIP]
+    time_keys = [EPOCH, WSTATE] if time_key is None else [time_key, SEGMENT]
+    row_keys: list[str] = ["provider", "model", "service_tier", *time_keys, SIZE, REJECT, SKIP]
     extra: list[pl.Expr] = []
     for dim in spec.dims:
         if dim in PERIODS:
@@ -234,9 +250,11 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
     if extra:
         lf = lf.with_columns(extra)
     rows = lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
-    derived = [_tier_expr(), *cell_pricing_keys(book)]
-    if spec.tz == "UTC":
-        derived += _periods_from_utc(periods, time_key)
+    derived = [_tier_expr()]
+    if time_key is not None:
+        derived += cell_pricing_keys(book)
+        if spec.tz == "UTC":
+            derived += _periods_from_utc(periods, time_key)
     cells = (
         rows.with_columns(pl.col(c).str.strip_chars() for c in ("provider", "model", "service_tier"))
         .with_columns(*derived, pl.coalesce(missing_model(), pl.col(REJECT)).alias(REJECT))
@@ -247,7 +265,7 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
         cells = cells.with_columns(pl.lit(False).alias(DUP))
     if IN_RANGE not in cells.columns:
         cells = cells.with_columns(pl.lit(True).alias(IN_RANGE))
-    priced, resolutions, warnings = price(cells, book, edges, spec.backdate_tiers)
+    priced, resolutions, warnings = price(cells, book, edges, spec)
     # a fixed order makes every sum over cells reproducible run to run
     priced = priced.sort(keys, nulls_last=True)
     return Cells(frame=priced, resolutions=resolutions, size_edges=edges, dims=spec.dims, warnings=warnings)
@@ -423,10 +441,45 @@ def rate_table(
     return rates.select(*key_cols, *RATE_COLUMNS), warnings
 
 
+def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFrame:
+    """Merge priced cells that differ only in book-wide price epochs or window states that their model
+    (and every scenario target, see CellSpec) does not price by: the same prices, far fewer cells.
+
+    Book-wide epochs start wherever any of thousands of models changes a price, and window states
+    follow DeepSeek's clock; a cell of most models needs neither. A merged cell keeps its first epoch,
+    window state and call time (PTS), all within the bounds its prices depend on.
+    """
+    if spec.target_dates is None:
+        return cells
+    priced = pl.col(STATUS) == "priced"
+    on = [f"{P}pprovider", f"{P}rmodel"]
+    bounds = book.epoch_bounds
+    rows: list[tuple[str, str, int, int, bool]] = []
+    for pprov, rmodel in cells.filter(priced).select(on).unique().rows():
+        prof = _profile(book.model(pprov, rmodel))
+        dates = sorted({*prof.dates, *spec.target_dates})
+        windowed = prof.windowed or spec.target_windows
+        rows += [
+            (pprov, rmodel, e, bisect.bisect_right(dates, bounds[e - 1]) if e else 0, windowed)
+            for e in range(len(bounds) + 1)
+        ]
+    schema = {on[0]: pl.String, on[1]: pl.String, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32, "_w": pl.Boolean}
+    mapping = pl.DataFrame(rows, schema=schema, orient="row")
+    marked = cells.join(mapping, on=[*on, EPOCH], how="left").with_columns(
+        pl.when(priced).then(pl.col(M_EPOCH)).otherwise(pl.col(EPOCH)).alias(M_EPOCH),
+        pl.when(priced & ~pl.col("_w")).then(pl.lit(0, dtype=pl.UInt32)).otherwise(pl.col(WSTATE)).alias(M_STATE),
+    )
+    aggregated = {*SUMS, ROWS, "reported_cost", REPORTED_N, PTS, AVG_PROMPT, FIRST_BAD, EPOCH, WSTATE}
+    group = [c for c in cells.columns if c not in aggregated] + [M_EPOCH, M_STATE]
+    merged = marked.group_by(group).agg(*_aggregations(rows=False), pl.col(EPOCH).min(), pl.col(WSTATE).min())
+    return merged.drop(M_EPOCH, M_STATE).select(cells.columns)
+
+
 def price(
-    cells: pl.DataFrame, book: PriceBook, edges: Sequence[float], backdate: bool = False
+    cells: pl.DataFrame, book: PriceBook, edges: Sequence[float], spec: CellSpec
 ) -> tuple[pl.DataFrame, list[Resolution], list[str]]:
     """Join resolutions and rates onto cells and compute per-class costs (null when unpriced)."""
+    backdate = spec.backdate_tiers
     valid = pl.col(REJECT).is_null() & pl.col(SKIP).is_null() & ~pl.col(DUP) & pl.col(IN_RANGE)
     table, resolutions = resolve_pairs(cells.filter(valid), book)
     cells = cells.join(table, on=["provider", "model"], how="left", nulls_equal=True)
@@ -442,14 +495,15 @@ def price(
         .otherwise(pl.lit("unpriced"))
         .alias(STATUS)
     )
+    cells = coarsen(cells, book, spec)
     key_cols = [f"{P}pprovider", f"{P}rmodel", f"{P}variants", *PRICING_KEYS]
-    keys = (
+    rate_keys = (
         cells.filter(pl.col(STATUS) == "priced")
         .group_by(key_cols)
         .agg(pl.col(PTS).min(), pl.col(AVG_PROMPT).min(), pl.col("requests").sum())
         .sort(key_cols)
     )
-    rates, warnings = rate_table(keys, book, edges, backdate)
+    rates, warnings = rate_table(rate_keys, book, edges, backdate)
     cells = cells.join(rates, on=key_cols, how="left", nulls_equal=True)
     unknown_tiers = (
         cells.filter((pl.col(STATUS) == "priced") & ~pl.col(TIER).is_in(SERVICE_TIERS))

@@ -197,6 +197,8 @@ def run_simulate(
         strict=strict,
         on_error=on_error,
         extra_size_edges=edges,
+        # scenarios work cell by cell (pick order, cache hit rates): their cells are never merged
+        target_dates=None,
         backdate_tiers=backdate_tiers,
     )
     outcomes = [engine.apply(s, usage.cells.frame, book, backdate=backdate_tiers) for s in scenarios]

@@ -108,3 +108,30 @@ def test_jsonl_key_null_on_every_sampled_line(tmp_path: Any, cli_json: Json) -> 
     path.write_text("\n".join(lines) + "\n")
     doc = cli_json("report", path, "--by", "service_tier")
     assert {r["service_tier"]: r["requests"] for r in doc["rows"]} == {"standard": 1_200, "flex": 1}
+
+
+def test_cells_merged_across_other_models_price_changes(make_log: MakeLog, cli_json: Json) -> None:
+    # a call a second either side of every book-wide price change, for models with and without their own
+    # changes and windows: merged cells must price exactly as the calls one by one
+    bounds = load_book().epoch_bounds
+    models = [
+        ("openai", "gpt-4o"),
+        ("openai", "o3"),
+        ("deepseek", "deepseek-v4-flash"),
+        ("mistral", "mistral-small-latest"),
+    ]
+    rows = [
+        {
+            "timestamp": b + dt.timedelta(seconds=s),
+            "provider": p,
+            "model": m,
+            "input_tokens": 1_000 + i,
+            "output_tokens": 7,
+        }
+        for i, b in enumerate(bounds)
+        for s in (-1, 0, 3_600 * 9)
+        for p, m in models
+    ]
+    doc = cli_json("report", make_log(rows))
+    assert doc["total_cost"] == pytest.approx(one_by_one(rows), rel=1e-12)
+    assert doc["rows_priced"] == len(rows)
