@@ -201,7 +201,8 @@ def run_simulate(
         target_dates=None,
         backdate_tiers=backdate_tiers,
     )
-    outcomes = [engine.apply(s, usage.cells.frame, book, backdate=backdate_tiers) for s in scenarios]
+    baseline = total(usage.priced["cost"])  # the same for every scenario: summed exactly once
+    outcomes = [engine.apply(s, usage.cells.frame, book, backdate=backdate_tiers, baseline=baseline) for s in scenarios]
     outcomes.sort(key=lambda o: (-o.savings, o.scenario.name))
     warnings = list(usage.warnings)
     for outcome in outcomes:

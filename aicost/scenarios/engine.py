@@ -203,7 +203,8 @@ def _select(frame: pl.DataFrame, move: Move, eligible: pl.Series) -> pl.Series:
     take = ((target - before) / ordered["avail"]).clip(0.0, 1.0).fill_nan(0.0)
     take = pl.Series(take).fill_null(0.0)
     claim = (ordered["rem"] * take).alias("claim")
-    return pl.DataFrame({"i": ordered["i"], "claim": claim}).sort("i")["claim"]
+    # back to cell order: scatter by the original index instead of sorting a second time
+    return pl.Series("claim", [0.0] * frame.height, dtype=pl.Float64).scatter(ordered["i"], claim)
 
 
 def _model_rates(
@@ -473,8 +474,15 @@ def _pgr(move: Move) -> Any:
     return s
 
 
-def apply(scenario: Scenario, cells: pl.DataFrame, book: PriceBook, *, backdate: bool = False) -> ScenarioOutcome:
-    """Apply a scenario's moves in order to priced cells."""
+def apply(
+    scenario: Scenario,
+    cells: pl.DataFrame,
+    book: PriceBook,
+    *,
+    backdate: bool = False,
+    baseline: float | None = None,
+) -> ScenarioOutcome:
+    """Apply a scenario's moves in order to priced cells (`baseline`: their total cost, if known)."""
     frame = cells.filter(pl.col(STATUS) == "priced").with_columns(
         pl.lit(1.0).alias(REM),
         pl.lit(0.0).alias(SCOST),
@@ -548,7 +556,7 @@ def apply(scenario: Scenario, cells: pl.DataFrame, book: PriceBook, *, backdate:
     return ScenarioOutcome(
         scenario=scenario,
         frame=frame,
-        baseline_cost=total(frame["cost"]),
+        baseline_cost=total(frame["cost"]) if baseline is None else baseline,
         total_cost=total(frame["scenario_cost"]),
         requests=requests,
         moves=outcomes,
