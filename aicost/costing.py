@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from aicost import progress
 from aicost.ingest import FILE, REJECT, ROW, SKIP
 from aicost.ingest.canonical import missing_model
 from aicost.pricing import PriceBook, Resolution, rates_at
@@ -48,6 +49,8 @@ RATE_COLUMNS = (
 PERIODS = {"hour": "1h", "day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 _ROW_BITS = 40  # first bad row encoded as file << 40 | row
 _HOUR_US, _DAY_US = 3_600_000_000, 86_400_000_000
+# rows per collect when a terminal shows scan progress: each collect's fixed cost stays noise
+_PROGRESS_SLICE = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -205,8 +208,37 @@ def _aggregations(rows: bool) -> list[pl.Expr]:
     ]
 
 
-def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequence[str] = ()) -> Cells:
-    """Scan the logs once into cells, then price the cells."""
+def _scan(lf: pl.LazyFrame, row_keys: list[str], spec: CellSpec, countable: bool) -> pl.DataFrame:
+    """The log-sized group-by: one streaming collect, or (progress shown, rows countable from file
+    metadata, no request-id dedup) consecutive slices merged, so the scan can say how far it is."""
+    watcher = progress.current()
+    if not watcher.enabled:
+        return lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
+    total = lf.select(pl.len()).collect(engine="streaming").item() if countable else None
+    watcher.start("Scanning logs", total)
+    try:
+        # is_first_distinct needs every row in one pass; small scans need no progress
+        if total is None or spec.dedup or total <= 2 * _PROGRESS_SLICE:
+            rows = lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
+            watcher.advance(total or 0)
+            return rows
+        parts = []
+        for offset in range(0, total, _PROGRESS_SLICE):
+            part = lf.slice(offset, _PROGRESS_SLICE).group_by(row_keys).agg(_aggregations(rows=True))
+            parts.append(part.collect(engine="streaming"))
+            watcher.advance(min(_PROGRESS_SLICE, total - offset))
+        return pl.concat(parts).group_by(row_keys).agg(_aggregations(rows=False))
+    finally:
+        watcher.stop()
+
+
+def build_cells(
+    frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequence[str] = (), *, countable: bool = False
+) -> Cells:
+    """Scan the logs once into cells, then price the cells.
+
+    `countable`: the frame's row count comes from file metadata (Parquet), so progress can be in rows.
+    """
     edges = size_edges(book, spec.extra_size_edges)
     periods = [d for d in spec.dims if d in PERIODS]
     # with periods, cells are cut by day (or hour: UTC periods are then integer arithmetic per cell);
@@ -249,7 +281,7 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
         row_keys.append(IN_RANGE)
     if extra:
         lf = lf.with_columns(extra)
-    rows = lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
+    rows = _scan(lf, row_keys, spec, countable)
     derived = [_tier_expr()]
     if time_key is not None:
         derived += cell_pricing_keys(book)

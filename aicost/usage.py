@@ -176,7 +176,8 @@ def price_logs(
     )
     # costing strips text and checks for missing models once per cell, not once per row
     rows = ingested.text_as_read if ingested.text_as_read is not None else ingested.frame
-    cells = build_cells(rows, book, spec, ingested.tags)
+    countable = all(f.kind == "parquet" for f in ingested.files)
+    cells = build_cells(rows, book, spec, ingested.tags, countable=countable)
     accounting = account(cells.frame, ingested)
     if accounting.rows_read == 0:
         raise InputError(f"{_names(ingested)}: no usage rows")

@@ -13,8 +13,9 @@ from typing import Annotated, ParamSpec
 
 import typer
 
+from aicost import progress
 from aicost.errors import AicostError, ExitCode, UsageError
-from aicost.render import Messages
+from aicost.render import Messages, scan_progress
 
 P = ParamSpec("P")
 
@@ -127,7 +128,9 @@ def handled(command: Callable[P, None]) -> Callable[P, None]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            command(*args, **kwargs)
+            # long scans report progress on a terminal's stderr (never with --quiet or NO_COLOR)
+            with progress.reporting(scan_progress(quiet=bool(kwargs.get("quiet", False)))):
+                command(*args, **kwargs)
         except AicostError as exc:
             if debug_enabled():
                 traceback.print_exc()
