@@ -2,10 +2,12 @@
 
 Pricing depends on a call's (provider, model), service tier, the price epoch its timestamp falls in,
 the set of time-of-day windows active at that moment, and which long-context tier its prompt is in.
-Each of those is a small integer computed per row with vectorised expressions (`search_sorted` against
-the price book's boundaries), so the log-sized work is a single group-by into *cells*: every call in a
-cell is priced identically. Model ids are resolved once per distinct pair and rates computed once per
-distinct pricing key, in Python, on that small frame; costs are integer token sums times rates.
+Each of those is a small integer computed per row with elementwise expressions (`bin_intervals`
+against the price book's boundaries, integer arithmetic on the epoch), so the log-sized work is a
+single streaming group-by into *cells*: every call in a cell is priced identically. Everything that is
+a function of a key (stripped text, tier names, window states, periods, model ids) is derived once per
+cell, not per row. Rates are computed once per model-level key, in Python, on that small frame; costs
+are integer token sums times rates. Performance notes and numbers: BENCHMARKS.md.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ TIMESTAMP_FORMATS = (
     "%Y-%m-%d",
 )
 _SNIFF_ROWS = 500
+_TS_TEXT, _TS_PARSED = f"{INTERNAL_PREFIX}ts_text", f"{INTERNAL_PREFIX}ts_parsed"
 _INTEGER_TYPES = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _FLOAT_TYPES = (pl.Float32, pl.Float64)
 
@@ -120,10 +121,15 @@ def timestamp_expr(dtype: pl.DataType | None, formats: list[str]) -> tuple[pl.Ex
         ts = micros.round(0).cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
         return ts.alias("timestamp"), None
     text = raw.cast(pl.String).str.strip_chars()
-    parsed = [text.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="us") for f in formats]
-    ts = parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
+    ts = parse_timestamps(text, formats)
     bad = text.is_not_null() & (text != "") & ts.is_null()
     return ts.alias("timestamp"), bad
+
+
+def parse_timestamps(text: pl.Expr, formats: list[str]) -> pl.Expr:
+    """Stripped timestamp text parsed with the sniffed layouts (the first that parses wins)."""
+    parsed = [text.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="us") for f in formats]
+    return parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
 
 
 def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[pl.Expr, list[pl.Expr]]:
@@ -178,13 +184,21 @@ def to_canonical(
     check_columns(schema, where)
 
     formats: list[str] = []
+    ts_bad: pl.Expr | None
     if schema.get("timestamp") == pl.String:
         try:
             sample = lf.select(pl.col("timestamp").drop_nulls().head(_SNIFF_ROWS)).collect()
         except pl.exceptions.PolarsError as exc:
             raise InputError(f"{where}: cannot read as {log.kind} ({_first_line(exc)})") from None
         formats = sniff_timestamp_formats(sample.to_series().to_list())
-    ts, ts_bad = timestamp_expr(schema.get("timestamp"), formats)
+        # strip and parse every value once, into columns: written as one expression, the rejection
+        # reason would strip and parse each value again (the streaming engine does not share them)
+        lf = lf.with_columns(pl.col("timestamp").str.strip_chars().alias(_TS_TEXT))
+        lf = lf.with_columns(parse_timestamps(pl.col(_TS_TEXT), formats).alias(_TS_PARSED))
+        text, parsed = pl.col(_TS_TEXT), pl.col(_TS_PARSED)
+        ts, ts_bad = parsed.alias("timestamp"), text.is_not_null() & (text != "") & parsed.is_null()
+    else:
+        ts, ts_bad = timestamp_expr(schema.get("timestamp"), formats)
 
     exprs: list[pl.Expr] = [ts]
     reasons: list[pl.Expr] = []
