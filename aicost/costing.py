@@ -535,8 +535,7 @@ def price(
         cells.filter(pl.col(STATUS) == "priced")
         .group_by(key_cols)
         .agg(pl.col(PTS).min(), pl.col(AVG_PROMPT).min(), pl.col("requests").sum())
-        .sort(key_cols)
-    )
+    )  # any order: rate_table sorts what it computes and reports
     rates, warnings = rate_table(rate_keys, book, edges, backdate)
     cells = cells.join(rates, on=key_cols, how="left", nulls_equal=True)
     unknown_tiers = (
