@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from aicost import __version__
 from aicost.cli import prices as prices_cli
 from aicost.cli.common import handled
 from aicost.cli.report import report
@@ -26,8 +27,6 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from aicost import __version__
-
         typer.echo(f"aicost {__version__}")
         raise typer.Exit()
 
