@@ -5,7 +5,7 @@
     python bench/generate.py --rows 1_000_000 --flat --out bench/data/flat-1m.parquet
 
 A made-up company's year of per-call traffic (December 2025 to November 2026, busier every month, mostly
-on weekday working hours) over 40 models of 17 providers: prompt caching (reads, 5-minute and 1-hour
+on weekday working hours) over 41 models of 15 providers: prompt caching (reads, 5-minute and 1-hour
 writes), reasoning output, batch/flex/priority calls (from mid-October 2026, when the bundled tables start
 pricing them), long prompts that cross 200k/272k tiers, DeepSeek
 calls at all hours (its off-peak windows), a model whose price changes mid-year, and four tag columns

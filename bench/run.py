@@ -2,7 +2,7 @@
 
     pip install -e '.[bench]'
     python bench/run.py                      # the full run behind BENCHMARKS.md (10M / 2M JSONL / 100M rows)
-    python bench/run.py --huge-rows 0        # without the 100M-row file (needs ~3 GB of disk and ~10 min)
+    python bench/run.py --huge-rows 0        # without the 100M-row log (1.4 GB, ~8 min to generate)
     python bench/run.py --rows 20000 --jsonl-rows 5000 --huge-rows 0 --runs 1 --sample 500   # a smoke run
 
 Every measured command runs in a fresh process; wall time is measured around it and its CPU time and
