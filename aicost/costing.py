@@ -68,11 +68,10 @@ class CellSpec:
     dedup: bool = True
     # price tier calls that predate a table's tier rates at the earliest tier rates
     backdate_tiers: bool = False
-    # what else prices by dates and windows (None: leave cells as cut). Priced cells are merged across
-    # book-wide epochs and window states that neither their own model nor these dates and windows
-    # price by. Scenarios must not have their cells merged: they work cell by cell, not linearly.
-    target_dates: tuple[dt.datetime, ...] | None = ()
-    target_windows: bool = False
+    # merge priced cells across book-wide epochs and window states their own model does not price by:
+    # far fewer cells for sums (report). Not for scenarios, which work cell by cell (pick order, cache
+    # overrides), so their results depend on how finely cells are cut.
+    merge: bool = False
 
 
 @dataclass
@@ -477,13 +476,13 @@ def rate_table(
 
 def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFrame:
     """Merge priced cells that differ only in book-wide price epochs or window states that their model
-    (and every scenario target, see CellSpec) does not price by: the same prices, far fewer cells.
+    does not price by (CellSpec.merge): the same prices, far fewer cells.
 
     Book-wide epochs start wherever any of thousands of models changes a price, and window states
     follow DeepSeek's clock; a cell of most models needs neither. A merged cell keeps its first epoch,
     window state and call time (PTS), all within the bounds its prices depend on.
     """
-    if spec.target_dates is None:
+    if not spec.merge:
         return cells
     priced = pl.col(STATUS) == "priced"
     on = [f"{P}pprovider", f"{P}rmodel"]
@@ -491,10 +490,8 @@ def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFram
     rows: list[tuple[str, str, int, int, bool]] = []
     for pprov, rmodel in cells.filter(priced).select(on).unique().rows():
         prof = _profile(book.model(pprov, rmodel))
-        dates = sorted({*prof.dates, *spec.target_dates})
-        windowed = prof.windowed or spec.target_windows
         rows += [
-            (pprov, rmodel, e, bisect.bisect_right(dates, bounds[e - 1]) if e else 0, windowed)
+            (pprov, rmodel, e, bisect.bisect_right(prof.dates, bounds[e - 1]) if e else 0, prof.windowed)
             for e in range(len(bounds) + 1)
         ]
     schema = {on[0]: pl.String, on[1]: pl.String, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32, "_w": pl.Boolean}

@@ -197,8 +197,6 @@ def run_simulate(
         strict=strict,
         on_error=on_error,
         extra_size_edges=edges,
-        # scenarios work cell by cell (pick order, cache hit rates): their cells are never merged
-        target_dates=None,
         backdate_tiers=backdate_tiers,
     )
     baseline = total(usage.priced["cost"])  # the same for every scenario: summed exactly once

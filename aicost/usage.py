@@ -147,13 +147,12 @@ def price_logs(
     backdate_tiers: bool = False,
     book: PriceBook | None = None,
     optional_dims: Sequence[str] = (),
-    target_dates: Sequence[dt.datetime] | None = (),
-    target_windows: bool = False,
+    merge_cells: bool = False,
 ) -> PricedUsage:
     """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys).
 
     `optional_dims` are grouped by too where the logs have such a column (scenario tag filters);
-    `target_dates` and `target_windows` say what scenario targets price by (see CellSpec).
+    `merge_cells` merges cells that price alike (see CellSpec.merge: for sums, not for scenarios).
     """
     zone(tz)
     start, end = parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
@@ -171,8 +170,7 @@ def price_logs(
         # is_first_distinct is stateful: compute it only where there are request ids to compare
         dedup=ingested.request_ids,
         backdate_tiers=backdate_tiers,
-        target_dates=None if target_dates is None else tuple(target_dates),
-        target_windows=target_windows,
+        merge=merge_cells,
     )
     # costing strips text and checks for missing models once per cell, not once per row
     rows = ingested.text_as_read if ingested.text_as_read is not None else ingested.frame
