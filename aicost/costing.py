@@ -2,14 +2,17 @@
 
 Pricing depends on a call's (provider, model), service tier, the price epoch its timestamp falls in,
 the set of time-of-day windows active at that moment, and which long-context tier its prompt is in.
-Each of those is a small integer computed per row with vectorised expressions (`search_sorted` against
-the price book's boundaries), so the log-sized work is a single group-by into *cells*: every call in a
-cell is priced identically. Model ids are resolved once per distinct pair and rates computed once per
-distinct pricing key, in Python, on that small frame; costs are integer token sums times rates.
+Each of those is a small integer computed per row with elementwise expressions (`bin_intervals`
+against the price book's boundaries, integer arithmetic on the epoch), so the log-sized work is a
+single streaming group-by into *cells*: every call in a cell is priced identically. Everything that is
+a function of a key (stripped text, tier names, window states, periods, model ids) is derived once per
+cell, not per row. Rates are computed once per model-level key, in Python, on that small frame; costs
+are integer token sums times rates. Performance notes and numbers: BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -17,13 +20,19 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from aicost import progress
 from aicost.ingest import FILE, NOTE, PREF, REJECT, ROW, SKIP
+from aicost.ingest.canonical import missing_model
 from aicost.pricing import PriceBook, Resolution, rates_at
+from aicost.pricing.model import RATE_KEYS, Model, Tiered
+from aicost.pricing.tables import as_instant
 from aicost.schema import INTERNAL_PREFIX, REASONING, SERVICE_TIERS, TIMESTAMP_DTYPE, TOKEN_CLASSES, prompt_tokens
 
 P = INTERNAL_PREFIX
 TIER, EPOCH, WSTATE, SIZE = f"{P}tier", f"{P}epoch", f"{P}wstate", f"{P}size"
 PTS, AVG_PROMPT, ROWS, FIRST_BAD = f"{P}pts", f"{P}avg_prompt", f"{P}rows", f"{P}first_bad"
+SEGMENT, DAY, HOUR = f"{P}segment", f"{P}day", f"{P}hour"
+M_EPOCH, M_STATE, M_SIZE = f"{P}m_epoch", f"{P}m_state", f"{P}m_size"
 # the cell's last call: with PTS (its first) it tells `forecast` which months the logs cover in full
 PTS_MAX = f"{P}pts_max"
 DUP, IN_RANGE, REPORTED_N = f"{P}dup", f"{P}in_range", f"{P}reported_n"
@@ -44,6 +53,9 @@ RATE_COLUMNS = (
 )
 PERIODS = {"hour": "1h", "day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 _ROW_BITS = 40  # first bad row encoded as file << 40 | row
+_HOUR_US, _DAY_US = 3_600_000_000, 86_400_000_000
+# rows per collect when a terminal shows scan progress: each collect's fixed cost stays noise
+_PROGRESS_SLICE = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,10 @@ class CellSpec:
     by_file: bool = False
     # price tier calls that predate a table's tier rates at the earliest tier rates
     backdate_tiers: bool = False
+    # merge priced cells across book-wide epochs and window states their own model does not price by:
+    # far fewer cells for sums (report). Not for scenarios, which work cell by cell (pick order, cache
+    # overrides), so their results depend on how finely cells are cut.
+    merge: bool = False
 
 
 @dataclass
@@ -82,42 +98,91 @@ def period_expr(name: str, tz: str) -> pl.Expr:
     return local.dt.truncate(PERIODS[name]).dt.date().alias(name)
 
 
-def _lit_series(name: str, values: Sequence[object], dtype: pl.DataType) -> pl.Expr:
-    return pl.lit(pl.Series(name, values, dtype=dtype))
+def _periods_from_utc(dims: Sequence[str], key: str) -> list[pl.Expr]:
+    """Period columns on the cube from the integer UTC hour or day each cell was grouped by."""
+    exprs = []
+    hours = key == HOUR
+    day = (pl.col(key).floordiv(24) if hours else pl.col(key)).cast(pl.Int32).cast(pl.Date)
+    for name in dims:
+        if name == "hour":
+            exprs.append((pl.col(key) * _HOUR_US).cast(pl.Datetime("us")).alias(name))
+        elif name == "day":
+            exprs.append(day.alias(name))
+        elif name in PERIODS:
+            exprs.append(day.dt.truncate(PERIODS[name]).alias(name))
+    return exprs
 
 
-def annotate(frame: pl.LazyFrame, book: PriceBook, size_edges: Sequence[float]) -> pl.LazyFrame:
-    """Add the per-row pricing keys (tier, epoch, window state, prompt-size bucket)."""
+def day_bounds(book: PriceBook) -> list[int]:
+    """Seconds of the (UTC) day at which some time-of-day window opens or closes, ascending, without 0."""
+    return sorted({b % 86400 for b in book.week_bounds} - {0})
+
+
+def annotate(
+    frame: pl.LazyFrame, book: PriceBook, size_edges: Sequence[float], time_key: str | None = None
+) -> pl.LazyFrame:
+    """Add the per-row keys, all small integers, plus PTS and AVG_PROMPT.
+
+    Without a `time_key` the keys are the price epoch, the window state and the prompt-size bucket. With
+    one (DAY or HOUR, for periods) they are that UTC day or hour, the segment of the day between window
+    bounds, and the size bucket: price epochs start at UTC midnights and window bounds fall on segment
+    bounds, so such a cell has one epoch and one window state, which `cell_pricing_keys` derives per cell.
+    """
     now = dt.datetime.now(dt.UTC)
     pts = pl.col("timestamp").fill_null(pl.lit(now, dtype=TIMESTAMP_DTYPE))
     requests = pl.max_horizontal(pl.col("requests"), pl.lit(1, dtype=pl.Int64))
     avg_prompt = (prompt_tokens().cast(pl.Float64) / requests).alias(AVG_PROMPT)
-    exprs = [
-        _tier_expr(),
-        pts.alias(PTS),
-        avg_prompt,
-    ]
-    if book.epoch_bounds:
-        bounds = _lit_series("epochs", book.epoch_bounds, TIMESTAMP_DTYPE)
-        exprs.append(bounds.search_sorted(pts, side="right").cast(pl.UInt32).alias(EPOCH))
+    # floored whole seconds, as dt.second() counts them
+    second = pts.dt.epoch("us").floordiv(1_000_000)
+    exprs = [pts.alias(PTS), avg_prompt]
+    if time_key is None:
+        epochs = pl.Series("epochs", book.epoch_bounds, dtype=TIMESTAMP_DTYPE)
+        exprs.append(_bucket(pts, epochs).alias(EPOCH))
+        if len(book.week_bounds) > 1:
+            # seconds since Monday 00:00 UTC (1970-01-05 was a Monday), its segment, that segment's state
+            weekly = (second - 4 * 86400) % (7 * 86400)
+            segment = _bucket(weekly, pl.Series("weeks", book.week_bounds[1:], dtype=pl.Int64()))
+            # gather from a literal streams; replace/replace_strict made the engine hold every row
+            states = pl.lit(pl.Series("states", book.week_states, dtype=pl.UInt32()))
+            exprs.append(states.gather(segment).alias(WSTATE))
+        else:
+            exprs.append(pl.lit(0, dtype=pl.UInt32).alias(WSTATE))
     else:
-        exprs.append(pl.lit(0, dtype=pl.UInt32).alias(EPOCH))
-    if len(book.week_bounds) > 1:
-        second = (
-            (pts.dt.weekday().cast(pl.Int64) - 1) * 86400
-            + pts.dt.hour().cast(pl.Int64) * 3600
-            + pts.dt.minute().cast(pl.Int64) * 60
-            + pts.dt.second().cast(pl.Int64)
-        )
-        bounds = _lit_series("weeks", book.week_bounds, pl.Int64())
-        segment = bounds.search_sorted(second, side="right").cast(pl.Int64) - 1
-        states = _lit_series("states", book.week_states, pl.UInt32())
-        exprs.append(states.gather(segment).alias(WSTATE))
-    else:
-        exprs.append(pl.lit(0, dtype=pl.UInt32).alias(WSTATE))
-    edges = _lit_series("edges", list(size_edges), pl.Float64())
-    exprs.append(edges.search_sorted(pl.col(AVG_PROMPT), side="left").cast(pl.UInt32).alias(SIZE))
-    return frame.with_columns(exprs[:3]).with_columns(exprs[3:])
+        # null timestamps have no day (and no period); their PTS is `now`, which prices them
+        unit = _HOUR_US if time_key == HOUR else _DAY_US
+        exprs.append(pl.col("timestamp").dt.epoch("us").floordiv(unit).alias(time_key))
+        bounds = pl.Series("day_bounds", day_bounds(book), dtype=pl.Int64())
+        exprs.append(_bucket(second % 86400, bounds).alias(SEGMENT))
+    edges = pl.Series("edges", list(size_edges), dtype=pl.Float64())
+    exprs.append(_bucket(pl.col(AVG_PROMPT), edges, right_closed=True).alias(SIZE))
+    return frame.with_columns(exprs[:2]).with_columns(exprs[2:])
+
+
+def cell_pricing_keys(book: PriceBook) -> list[pl.Expr]:
+    """EPOCH and WSTATE of cells grouped by day (or hour) and day segment, from the cell's PTS."""
+    epoch = _bucket(pl.col(PTS), pl.Series("epochs", book.epoch_bounds, dtype=TIMESTAMP_DTYPE)).alias(EPOCH)
+    if len(book.week_bounds) <= 1:
+        return [epoch, pl.lit(0, dtype=pl.UInt32).alias(WSTATE)]
+    # the cell's weekday (Monday 0; 1970-01-05 was a Monday) and the first second of its day segment
+    weekday = (pl.col(PTS).dt.epoch("us").floordiv(_DAY_US) - 4) % 7
+    starts = dict(enumerate([0, *day_bounds(book)]))
+    second = weekday * 86400 + pl.col(SEGMENT).replace_strict(starts, return_dtype=pl.Int64)
+    segment = _bucket(second, pl.Series("weeks", book.week_bounds, dtype=pl.Int64())).cast(pl.Int64) - 1
+    states = dict(enumerate(book.week_states))
+    return [epoch, segment.replace_strict(states, return_dtype=pl.UInt32).alias(WSTATE)]
+
+
+def _bucket(value: pl.Expr, bounds: pl.Series, *, right_closed: bool = False) -> pl.Expr:
+    """How many of the ascending `bounds` are <= value (< value when `right_closed`), as UInt32.
+
+    `bin_intervals` is elementwise, so the streaming engine keeps memory flat; `search_sorted` against a
+    literal gives the same numbers but makes the engine hold the whole column (older Polars only).
+    """
+    if bounds.is_empty():
+        return pl.lit(0, dtype=pl.UInt32)
+    if hasattr(value, "bin_intervals"):
+        return value.bin_intervals(bounds, labels=False, right_closed=right_closed).cast(pl.UInt32)
+    return pl.lit(bounds).search_sorted(value, side="left" if right_closed else "right").cast(pl.UInt32)
 
 
 def _tier_expr() -> pl.Expr:
@@ -131,35 +196,100 @@ def size_edges(book: PriceBook, extra: Sequence[int] = ()) -> list[float]:
     return sorted({float(e) for e in (*book.prompt_bounds, *extra)})
 
 
-def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequence[str] = ()) -> Cells:
-    """Scan the logs once into cells, then price the cells."""
+def _aggregations(rows: bool) -> list[pl.Expr]:
+    """What a cell keeps of its rows; `rows` is the log-sized pass, else re-grouping cells."""
+    if rows:
+        return [
+            *(pl.col(c).sum() for c in SUMS),
+            pl.len().cast(pl.Int64).alias(ROWS),
+            pl.col("reported_cost").sum().alias("reported_cost"),
+            pl.col("reported_cost").count().cast(pl.Int64).alias(REPORTED_N),
+            pl.col(PTS).min(),
+            pl.col(PTS).max().alias(PTS_MAX),
+            pl.col(AVG_PROMPT).min(),
+            pl.col("timestamp").min().alias(TS_MIN),
+            pl.col("timestamp").max().alias(TS_MAX),
+            ((pl.col(FILE) * (1 << _ROW_BITS)) + pl.col(ROW)).min().alias(FIRST_BAD),
+        ]
+    return [
+        *(pl.col(c).sum() for c in (*SUMS, ROWS, "reported_cost", REPORTED_N)),
+        *(pl.col(c).min() for c in (PTS, AVG_PROMPT, TS_MIN, FIRST_BAD)),
+        *(pl.col(c).max() for c in (PTS_MAX, TS_MAX)),
+    ]
+
+
+def _scan(lf: pl.LazyFrame, row_keys: list[str], spec: CellSpec, countable: bool) -> pl.DataFrame:
+    """The log-sized group-by: one streaming collect, or (progress shown, rows countable from file
+    metadata, no request-id dedup) consecutive slices merged, so the scan can say how far it is."""
+    watcher = progress.current()
+    if not watcher.enabled:
+        return lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
+    total = lf.select(pl.len()).collect(engine="streaming").item() if countable else None
+    watcher.start("Scanning logs", total)
+    try:
+        # is_first_distinct needs every row in one pass; small scans need no progress
+        if total is None or spec.dedup or total <= 2 * _PROGRESS_SLICE:
+            rows = lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
+            watcher.advance(total or 0)
+            return rows
+        parts = []
+        for offset in range(0, total, _PROGRESS_SLICE):
+            part = lf.slice(offset, _PROGRESS_SLICE).group_by(row_keys).agg(_aggregations(rows=True))
+            parts.append(part.collect(engine="streaming"))
+            watcher.advance(min(_PROGRESS_SLICE, total - offset))
+        return pl.concat(parts).group_by(row_keys).agg(_aggregations(rows=False))
+    finally:
+        watcher.stop()
+
+
+def build_cells(
+    frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequence[str] = (), *, countable: bool = False
+) -> Cells:
+    """Scan the logs once into cells, then price the cells.
+
+    `countable`: the frame's row count comes from file metadata (Parquet), so progress can be in rows.
+    """
     edges = size_edges(book, spec.extra_size_edges)
-    lf = annotate(frame, book, edges)
-    keys: list[str] = ["provider", "model", *PRICING_KEYS, REJECT, SKIP]
+    periods = [d for d in spec.dims if d in PERIODS]
+    # with periods, cells are cut by day (or hour: UTC periods are then integer arithmetic per cell);
+    # without, by price epoch and window state, far fewer cells (simulate's fine size buckets multiply them)
+    time_key = (HOUR if "hour" in periods and spec.tz == "UTC" else DAY) if periods else None
+    lf = annotate(frame, book, edges, time_key)
+    keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
+    # the log-sized group-by uses values as read and integers; stripped text, TIER, EPOCH, WSTATE, UTC
+    # periods and the missing-model rejection are derived once per cell, then equal cells are merged
+    time_keys = [EPOCH, WSTATE] if time_key is None else [time_key, SEGMENT]
+    row_keys: list[str] = ["provider", "model", "service_tier", *time_keys, SIZE, REJECT, SKIP]
     extra: list[pl.Expr] = []
     for dim in spec.dims:
         if dim in PERIODS:
-            extra.append(period_expr(dim, spec.tz))
-        elif dim in ("provider", "model"):
-            continue
-        elif dim == "service_tier":
-            continue  # the tier key is already there
+            if spec.tz != "UTC":
+                extra.append(period_expr(dim, spec.tz))
+                row_keys.append(dim)
+        elif dim in ("provider", "model", "service_tier"):
+            continue  # already keys (the tier as TIER)
         # a tag missing from every file still groups (as null), so --by never silently drops a column
         elif dim not in tags:
             extra.append(pl.lit(None, dtype=pl.String).alias(dim))
+            row_keys.append(dim)
+        else:
+            row_keys.append(dim)
         keys.append(dim)
-    keys = [k for k in keys if k != "service_tier"]
     schema = lf.collect_schema()
     if NOTE in schema:
         keys.append(NOTE)
+        row_keys.append(NOTE)
     if spec.by_file:
         keys.append(FILE)
+        row_keys.append(FILE)
     # reconciliation compares computed with reported cost over the rows that report one
     extra.append(pl.col("reported_cost").is_not_null().alias(HAS_REPORTED))
     keys.append(HAS_REPORTED)
+    row_keys.append(HAS_REPORTED)
     if spec.dedup:
         extra.append(duplicate_flag(schema).alias(DUP))
         keys.append(DUP)
+        row_keys.append(DUP)
     if spec.since is not None or spec.until is not None:
         inside = pl.lit(True)
         if spec.since is not None:
@@ -168,26 +298,33 @@ def build_cells(frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequ
             inside = inside & (pl.col("timestamp") < pl.lit(spec.until, dtype=TIMESTAMP_DTYPE))
         extra.append(inside.fill_null(False).alias(IN_RANGE))
         keys.append(IN_RANGE)
+        row_keys.append(IN_RANGE)
     if extra:
         lf = lf.with_columns(extra)
-    aggs = [
-        *(pl.col(c).sum() for c in SUMS),
-        pl.len().cast(pl.Int64).alias(ROWS),
-        pl.col("reported_cost").sum().alias("reported_cost"),
-        pl.col("reported_cost").count().cast(pl.Int64).alias(REPORTED_N),
-        pl.col(PTS).min(),
-        pl.col(PTS).max().alias(PTS_MAX),
-        pl.col(AVG_PROMPT).min(),
-        pl.col("timestamp").min().alias(TS_MIN),
-        pl.col("timestamp").max().alias(TS_MAX),
-        ((pl.col(FILE) * (1 << _ROW_BITS)) + pl.col(ROW)).min().alias(FIRST_BAD),
-    ]
-    cells = lf.group_by(keys).agg(aggs).collect(engine="streaming")
+    rows = _scan(lf, row_keys, spec, countable)
+    derived = [_tier_expr()]
+    if time_key is not None:
+        derived += cell_pricing_keys(book)
+        if spec.tz == "UTC":
+            derived += _periods_from_utc(periods, time_key)
+    cells = (
+        rows.with_columns(pl.col(c).str.strip_chars() for c in ("provider", "model", "service_tier"))
+        .with_columns(
+            *derived,
+            # a row skipped by design (often without a model) is never also rejected
+            pl.when(pl.col(SKIP).is_null())
+            .then(pl.coalesce(pl.col(REJECT), missing_model()))
+            .otherwise(pl.col(REJECT))
+            .alias(REJECT),
+        )
+        .group_by(keys)
+        .agg(_aggregations(rows=False))
+    )
     if DUP not in cells.columns:
         cells = cells.with_columns(pl.lit(False).alias(DUP))
     if IN_RANGE not in cells.columns:
         cells = cells.with_columns(pl.lit(True).alias(IN_RANGE))
-    priced, resolutions, warnings = price(cells, book, spec.backdate_tiers)
+    priced, resolutions, warnings = price(cells, book, edges, spec)
     # a fixed order makes every sum over cells reproducible run to run
     priced = priced.sort(keys, nulls_last=True)
     return Cells(frame=priced, resolutions=resolutions, size_edges=edges, dims=spec.dims, warnings=warnings)
@@ -248,49 +385,188 @@ def resolve_pairs(cells: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, l
     return table, resolutions
 
 
-def rate_table(keys: pl.DataFrame, book: PriceBook, backdate: bool = False) -> tuple[pl.DataFrame, list[str]]:
-    """Rates for each distinct pricing key (model × tier × epoch × window state × size bucket)."""
+@dataclass(frozen=True)
+class _Profile:
+    """What a model's rates depend on: its own price dates, long-context tier starts and windows."""
+
+    dates: list[dt.datetime]
+    starts: list[int]
+    windowed: bool
+
+
+def _profile(model: Model) -> _Profile:
+    starts_on = [e.effective_from for e in model.price] + [v.effective_from for v in model.variant]
+    dates = {d for day in starts_on if (d := as_instant(day)) is not None}
+    starts = {
+        step.start
+        for rates in (*model.price, *model.variant, *(w for e in model.price for w in e.windows))
+        for key in RATE_KEYS
+        if isinstance(rate := getattr(rates, key), Tiered)
+        for step in rate.tiers
+    }
+    return _Profile(sorted(dates), sorted(starts), any(e.windows for e in model.price))
+
+
+def _model_keys(keys: pl.DataFrame, book: PriceBook, edges: Sequence[float]) -> pl.DataFrame:
+    """Map the book-wide epoch, window state and size bucket of each key onto the model's own.
+
+    A model's dates are among the book's epoch bounds and its tier starts among the size edges, so book
+    epoch e (from bound e-1) is model epoch "dates <= bound e-1", and size bucket s (prompts above edge
+    s-1) is model bucket "starts <= edge s-1"; the window state matters only to models with windows.
+    """
+    bounds = book.epoch_bounds
+    models = keys.select(f"{P}pprovider", f"{P}rmodel").unique().rows()
+    epoch_rows: list[tuple[str, str, int, int]] = []
+    size_rows: list[tuple[str, str, int, int]] = []
+    windowed: list[tuple[str, str, bool]] = []
+    for pprov, rmodel in models:
+        prof = _profile(book.model(pprov, rmodel))
+        epoch_rows += [
+            (pprov, rmodel, e, bisect.bisect_right(prof.dates, bounds[e - 1]) if e else 0)
+            for e in range(len(bounds) + 1)
+        ]
+        size_rows += [
+            (pprov, rmodel, s, bisect.bisect_right(prof.starts, edges[s - 1]) if s else 0)
+            for s in range(len(edges) + 1)
+        ]
+        windowed.append((pprov, rmodel, prof.windowed))
+    on = [f"{P}pprovider", f"{P}rmodel"]
+    schema = {on[0]: pl.String, on[1]: pl.String}
+    epochs = pl.DataFrame(epoch_rows, schema={**schema, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32}, orient="row")
+    sizes = pl.DataFrame(size_rows, schema={**schema, SIZE: pl.UInt32, M_SIZE: pl.UInt32}, orient="row")
+    windows = pl.DataFrame(windowed, schema={**schema, "_w": pl.Boolean}, orient="row")
+    return (
+        keys.join(epochs, on=[*on, EPOCH], how="left")
+        .join(sizes, on=[*on, SIZE], how="left")
+        .join(windows, on=on, how="left")
+        .with_columns(pl.when(pl.col("_w")).then(pl.col(WSTATE)).otherwise(0).cast(pl.UInt32).alias(M_STATE))
+        .drop("_w")
+    )
+
+
+def rate_table(
+    keys: pl.DataFrame, book: PriceBook, edges: Sequence[float], backdate: bool = False
+) -> tuple[pl.DataFrame, list[str]]:
+    """Rates for each distinct pricing key (model × tier × epoch × window state × size bucket).
+
+    Keys that differ only in bounds the model does not care about price alike, so `rates_at` runs once
+    per model-level key (`_model_keys`), however finely the cells are cut.
+    """
+    key_cols = [f"{P}pprovider", f"{P}rmodel", f"{P}variants", TIER, EPOCH, WSTATE, SIZE]
+    reduced_cols = [f"{P}pprovider", f"{P}rmodel", f"{P}variants", TIER, M_EPOCH, M_STATE, M_SIZE]
+    mapped = _model_keys(keys, book, edges)
+    reduced = (
+        mapped.group_by(reduced_cols)
+        .agg(pl.col(PTS).min(), pl.col(AVG_PROMPT).min())
+        .sort(reduced_cols, nulls_last=True)
+    )
     rows = []
-    late: dict[tuple[str, str, str], int] = {}
-    missing: dict[tuple[str, str, str], int] = {}
-    for pprov, rmodel, variants, tier, epoch, wstate, size, pts, avg, requests in keys.iter_rows():
+    for pprov, rmodel, variants, tier, m_epoch, m_state, m_size, pts, avg in reduced.iter_rows():
         model = book.model(pprov, rmodel)
         effective_tier = tier if tier in SERVICE_TIERS else "standard"
         r = rates_at(model, pts, effective_tier, avg, variants=variants, backdate=backdate)
-        if effective_tier != "standard" and not r.tier_applied:
-            bucket = late if r.tier_known else missing
-            bucket[(pprov, rmodel, effective_tier)] = bucket.get((pprov, rmodel, effective_tier), 0) + requests
         # USD per token, divided here once (correctly rounded) so costs are one multiplication per class
         per_token = [
             None if v is None else v / 1e6
             for v in (r.input, r.cache_read, r.cache_write, r.cache_write_1h, r.output, r.reasoning)
         ]
-        rows.append((pprov, rmodel, variants, tier, epoch, wstate, size, *per_token, r.per_request))
-    schema = {
-        f"{P}pprovider": pl.String,
-        f"{P}rmodel": pl.String,
-        f"{P}variants": pl.Boolean,
-        TIER: pl.String,
-        EPOCH: pl.UInt32,
-        WSTATE: pl.UInt32,
-        SIZE: pl.UInt32,
-        **dict.fromkeys(RATE_COLUMNS, pl.Float64),
+        late = effective_tier != "standard" and not r.tier_applied
+        rows.append(
+            (
+                pprov,
+                rmodel,
+                variants,
+                tier,
+                m_epoch,
+                m_state,
+                m_size,
+                *per_token,
+                r.per_request,
+                late and r.tier_known,
+                late and not r.tier_known,
+            )
+        )
+    schema: dict[str, pl.DataType] = {
+        **{c: reduced.schema[c] for c in reduced_cols},
+        **dict.fromkeys(RATE_COLUMNS, pl.Float64()),
+        "_late": pl.Boolean(),
+        "_missing": pl.Boolean(),
     }
-    warnings = [
-        f"{n:,} {tier} requests to {prov}/{model} predate its {tier} rates in the price table and are "
-        f"priced at standard rates"
-        for (prov, model, tier), n in sorted(late.items())
-    ] + [
-        f"{n:,} {tier} requests to {prov}/{model} are priced at standard rates: the table has no {tier} rates for it"
-        for (prov, model, tier), n in sorted(missing.items())
-    ]
-    return pl.DataFrame(rows, schema=schema, orient="row"), warnings
+    rates = mapped.join(pl.DataFrame(rows, schema=schema, orient="row"), on=reduced_cols, how="left", nulls_equal=True)
+    warnings = []
+    for flag, text in (
+        (
+            "_late",
+            "{n:,} {tier} requests to {prov}/{model} predate its {tier} rates in the price table and are "
+            "priced at standard rates",
+        ),
+        (
+            "_missing",
+            "{n:,} {tier} requests to {prov}/{model} are priced at standard rates: the table has no "
+            "{tier} rates for it",
+        ),
+    ):
+        counts = (
+            rates.filter(pl.col(flag))
+            .with_columns(pl.when(pl.col(TIER).is_in(SERVICE_TIERS)).then(pl.col(TIER)).otherwise(pl.lit("standard")))
+            .group_by(f"{P}pprovider", f"{P}rmodel", TIER)
+            .agg(pl.col("requests").sum())
+            .sort(f"{P}pprovider", f"{P}rmodel", TIER)
+        )
+        warnings += [text.format(n=n, tier=t, prov=pv, model=m) for pv, m, t, n in counts.iter_rows()]
+    return rates.select(*key_cols, *RATE_COLUMNS), warnings
+
+
+def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFrame:
+    """Merge priced cells that differ only in book-wide price epochs or window states that their model
+    does not price by (CellSpec.merge): the same prices, far fewer cells.
+
+    Book-wide epochs start wherever any of thousands of models changes a price, and window states
+    follow DeepSeek's clock; a cell of most models needs neither. A merged cell keeps its first epoch,
+    window state and call time (PTS), all within the bounds its prices depend on.
+    """
+    if not spec.merge:
+        return cells
+    priced = pl.col(STATUS) == "priced"
+    on = [f"{P}pprovider", f"{P}rmodel"]
+    bounds = book.epoch_bounds
+    rows: list[tuple[str, str, int, int, bool]] = []
+    for pprov, rmodel in cells.filter(priced).select(on).unique().rows():
+        prof = _profile(book.model(pprov, rmodel))
+        rows += [
+            (pprov, rmodel, e, bisect.bisect_right(prof.dates, bounds[e - 1]) if e else 0, prof.windowed)
+            for e in range(len(bounds) + 1)
+        ]
+    schema = {on[0]: pl.String, on[1]: pl.String, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32, "_w": pl.Boolean}
+    mapping = pl.DataFrame(rows, schema=schema, orient="row")
+    marked = cells.join(mapping, on=[*on, EPOCH], how="left").with_columns(
+        pl.when(priced).then(pl.col(M_EPOCH)).otherwise(pl.col(EPOCH)).alias(M_EPOCH),
+        pl.when(priced & ~pl.col("_w")).then(pl.lit(0, dtype=pl.UInt32)).otherwise(pl.col(WSTATE)).alias(M_STATE),
+    )
+    aggregated = {
+        *SUMS,
+        ROWS,
+        "reported_cost",
+        REPORTED_N,
+        PTS,
+        PTS_MAX,
+        AVG_PROMPT,
+        TS_MIN,
+        TS_MAX,
+        FIRST_BAD,
+        EPOCH,
+        WSTATE,
+    }
+    group = [c for c in cells.columns if c not in aggregated] + [M_EPOCH, M_STATE]
+    merged = marked.group_by(group).agg(*_aggregations(rows=False), pl.col(EPOCH).min(), pl.col(WSTATE).min())
+    return merged.drop(M_EPOCH, M_STATE).select(cells.columns)
 
 
 def price(
-    cells: pl.DataFrame, book: PriceBook, backdate: bool = False
+    cells: pl.DataFrame, book: PriceBook, edges: Sequence[float], spec: CellSpec
 ) -> tuple[pl.DataFrame, list[Resolution], list[str]]:
     """Join resolutions and rates onto cells and compute per-class costs (null when unpriced)."""
+    backdate = spec.backdate_tiers
     valid = pl.col(REJECT).is_null() & pl.col(SKIP).is_null() & ~pl.col(DUP) & pl.col(IN_RANGE)
     table, resolutions = resolve_pairs(cells.filter(valid), book)
     cells = cells.join(table, on=["provider", "model"], how="left", nulls_equal=True)
@@ -308,14 +584,14 @@ def price(
         .otherwise(pl.lit("unpriced"))
         .alias(STATUS)
     )
+    cells = coarsen(cells, book, spec)
     key_cols = [f"{P}pprovider", f"{P}rmodel", f"{P}variants", *PRICING_KEYS]
-    keys = (
+    rate_keys = (
         cells.filter(pl.col(STATUS) == "priced")
         .group_by(key_cols)
         .agg(pl.col(PTS).min(), pl.col(AVG_PROMPT).min(), pl.col("requests").sum())
-        .sort(key_cols)
-    )
-    rates, warnings = rate_table(keys, book, backdate)
+    )  # any order: rate_table sorts what it computes and reports
+    rates, warnings = rate_table(rate_keys, book, edges, backdate)
     cells = cells.join(rates, on=key_cols, how="left", nulls_equal=True)
     unknown_tiers = (
         cells.filter((pl.col(STATUS) == "priced") & ~pl.col(TIER).is_in(SERVICE_TIERS))

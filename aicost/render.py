@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -21,6 +22,7 @@ from aicost.forecast import ForecastResult
 from aicost.forecast.chart import ChartData, usd_tick
 from aicost.logs import InspectResult
 from aicost.money import format_amount
+from aicost.progress import Progress, Silent
 from aicost.reconcile import Reconciliation
 from aicost.report import ReportResult
 from aicost.simulate import SimulateResult
@@ -826,3 +828,102 @@ def settings_table(rows: Sequence[dict[str, Any]], files: dict[str, Any]) -> Tab
 def render_settings(rows: Sequence[dict[str, Any]], files: dict[str, Any], color: bool) -> bytes:
     """The settings table as bytes."""
     return to_text([settings_table(rows, files)], color)
+
+
+# --------------------------------------------------------------------------------- scan progress
+
+
+class ScanProgress:
+    """Scan progress on a terminal's stderr: rows done, rate and time left (elapsed time when the row
+    count is unknown), drawn only once a scan has run `delay` seconds and erased when it ends."""
+
+    enabled = True
+
+    def __init__(self, stream: TextIO | None = None, delay: float = 2.0) -> None:
+        self.stream = stream or sys.stderr
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._bar: Any = None
+        self._task: Any = None
+        self._total: int | None = None
+        self._done = 0
+
+    def start(self, what: str, total_rows: int | None) -> None:
+        """Arm the display; it appears after `delay` seconds unless the scan is over by then."""
+        self.stop()
+        with self._lock:
+            self._total, self._done = total_rows, 0
+            self._timer = threading.Timer(self.delay, self._show, args=(what,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _show(self, what: str) -> None:
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with self._lock:
+            if self._timer is None or self._bar is not None:
+                return
+            columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+            if self._total:
+                columns += [BarColumn(), _rows_column(), TextColumn("ETA"), _eta_column()]
+            else:
+                columns += [TimeElapsedColumn()]
+            console = Console(file=self.stream, force_terminal=True, highlight=False, emoji=False)
+            self._bar = Progress(*columns, console=console, transient=True, refresh_per_second=4)
+            self._task = self._bar.add_task(what, total=self._total, completed=self._done)
+            self._bar.start()
+
+    def advance(self, rows: int) -> None:
+        """Count `rows` more rows scanned."""
+        with self._lock:
+            self._done += rows
+            if self._bar is not None:
+                self._bar.update(self._task, completed=self._done)
+
+    def stop(self) -> None:
+        """Erase the display (idempotent)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._bar is not None:
+                self._bar.stop()
+                self._bar = None
+
+
+def _progress_columns() -> tuple[type, type]:
+    from rich.progress import ProgressColumn
+
+    class Rows(ProgressColumn):
+        """Rows done of all, and the rate."""
+
+        def render(self, task: Any) -> Text:
+            rate = f" {task.speed / 1e6:,.1f}M/s" if task.speed else ""
+            return Text(f"{task.completed / 1e6:,.1f}M/{task.total / 1e6:,.1f}M rows{rate}")
+
+    class Eta(ProgressColumn):
+        """Time left at the current rate."""
+
+        def render(self, task: Any) -> Text:
+            left = task.time_remaining
+            return Text("–" if left is None else f"{int(left) // 60}:{int(left) % 60:02d}")
+
+    return Rows, Eta
+
+
+def _rows_column() -> Any:
+    # the column classes are made on first use, so rich.progress is imported only when a bar is drawn
+    return _progress_columns()[0]()
+
+
+def _eta_column() -> Any:
+    return _progress_columns()[1]()
+
+
+def scan_progress(quiet: bool = False, stream: TextIO | None = None) -> Progress:
+    """Where a command's scan progress goes: the terminal, or nowhere (not a terminal, NO_COLOR, --quiet)."""
+    stream = stream or sys.stderr
+    if quiet or os.environ.get("FORCE_COLOR") or not color_enabled(stream):
+        return Silent()
+    return ScanProgress(stream)

@@ -157,6 +157,8 @@ def run_report(
         on_error=on_error,
         backdate_tiers=backdate_tiers,
         ingest=ingest,
+        # a report only sums cells: merge those that price alike (far fewer cells to price)
+        merge_cells=True,
     )
     checked = None
     if reconcile_costs:

@@ -219,7 +219,8 @@ def run_simulate(
         ingest=ingest,
     )
     usage.cells.frame = with_contracts(usage.cells.frame, money.contracts)
-    outcomes = [engine.apply(s, usage.cells.frame, book, backdate=backdate_tiers) for s in scenarios]
+    baseline = total(usage.priced["cost"])  # the same for every scenario: summed exactly once
+    outcomes = [engine.apply(s, usage.cells.frame, book, backdate=backdate_tiers, baseline=baseline) for s in scenarios]
     usage.cells.frame = convert(usage.cells.frame, money.fx_rate)
     outcomes = [convert_outcome(o, money.fx_rate) for o in outcomes]
     outcomes.sort(key=lambda o: (-o.savings, o.scenario.name))

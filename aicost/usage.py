@@ -150,11 +150,13 @@ def price_logs(
     ingest: IngestOptions | None = None,
     by_file: bool = False,
     all_tags: bool = False,
+    merge_cells: bool = False,
 ) -> PricedUsage:
     """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys).
 
     `optional_dims` are grouped by too where the logs have such a column (scenario tag filters);
     `all_tags` groups by every tag column of the logs (a FOCUS export carries them all).
+    `merge_cells` merges cells that price alike (see CellSpec.merge: for sums, not for scenarios).
     """
     zone(tz)
     start, end = parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
@@ -171,10 +173,16 @@ def price_logs(
         since=start,
         until=end,
         extra_size_edges=tuple(extra_size_edges),
+        # is_first_distinct is stateful: compute it only where there are request ids to compare
+        dedup=ingested.request_ids,
         backdate_tiers=backdate_tiers,
         by_file=by_file,
+        merge=merge_cells,
     )
-    cells = build_cells(ingested.frame, book, spec, ingested.tags)
+    # costing strips text and checks for missing models once per cell, not once per row
+    rows = ingested.text_as_read if ingested.text_as_read is not None else ingested.frame
+    countable = all(f.kind == "parquet" for f in ingested.files)
+    cells = build_cells(rows, book, spec, ingested.tags, countable=countable)
     accounting = account(cells.frame, ingested)
     if accounting.rows_read == 0:
         raise InputError(f"{_names(ingested)}: no usage rows")

@@ -27,13 +27,13 @@ from typing import Annotated, Any, ParamSpec
 
 import typer
 
-from aicost import config, export
+from aicost import config, export, progress
 from aicost.errors import AicostError, ExitCode, UsageError
 from aicost.export import Format
 from aicost.ingest import IngestOptions, known_formats
 from aicost.ingest.aliases import parse_aliases
 from aicost.money import Money, from_settings
-from aicost.render import Messages
+from aicost.render import Messages, scan_progress
 
 P = ParamSpec("P")
 
@@ -240,7 +240,9 @@ def handled(command: Callable[P, None]) -> Callable[P, None]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            command(*args, **kwargs)
+            # long scans report progress on a terminal's stderr (never with --quiet or NO_COLOR)
+            with progress.reporting(scan_progress(quiet=bool(kwargs.get("quiet", False)))):
+                command(*args, **kwargs)
         except AicostError as exc:
             if debug_enabled():
                 traceback.print_exc()

@@ -79,6 +79,7 @@ def run_backtest(
     draws: int,
     seed: int,
     money: Money | None = None,
+    edges: Sequence[float] = (),
 ) -> Backtest:
     """Fit on all but the last `k` full months and forecast those `k` months' baseline cost."""
     if k < 1:
@@ -97,7 +98,7 @@ def run_backtest(
         else:
             growth = Growth(fit=tokens)
     base = template(cells, train[-1].start)
-    path = price_path(base, [m.start for m in held], (), book, tz, backdate, money)
+    path = price_path(base, [m.start for m in held], (), book, tz, backdate, money, edges)
     inputs = pl.DataFrame(
         {
             "month_index": list(range(k)),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from aicost.costing import EPOCH, PTS, price, total
+from aicost.costing import EPOCH, PTS, CellSpec, price, total
 from aicost.forecast.months import local_midnight
 from aicost.money import Money, convert_outcome, with_contracts
 from aicost.pricing import PriceBook
@@ -65,11 +65,17 @@ def shifted(base: pl.DataFrame, month: dt.date, tz: str, book: PriceBook) -> pl.
 
 
 def month_costs(
-    cells: pl.DataFrame, scenarios: Sequence[Scenario], book: PriceBook, backdate: bool, money: Money | None = None
+    cells: pl.DataFrame,
+    scenarios: Sequence[Scenario],
+    book: PriceBook,
+    backdate: bool,
+    money: Money | None = None,
+    edges: Sequence[float] = (),
 ) -> MonthCosts:
     """Price moved cells (at contract prices, if any) and apply every scenario; amounts in money's currency."""
     money = money or Money()
-    priced, _, _ = price(cells, book, backdate)
+    # `edges`: the prompt-size edges the cells were cut by (their SIZE bucket numbers refer to them)
+    priced, _, _ = price(cells, book, edges, CellSpec(backdate_tiers=backdate))
     # as in simulate: contracts apply to the baseline and to what stays on (or escalates to) the source
     priced = with_contracts(priced, money.contracts)
     outcomes = tuple(engine.apply(s, priced, book, backdate=backdate) for s in scenarios)
@@ -95,6 +101,7 @@ def price_path(
     tz: str,
     backdate: bool,
     money: Money | None = None,
+    edges: Sequence[float] = (),
 ) -> list[MonthCosts]:
     """The base month's usage priced at each of `months` (once per distinct set of price epochs)."""
     done: dict[tuple[int, ...], MonthCosts] = {}
@@ -103,6 +110,6 @@ def price_path(
         cells = shifted(base, month, tz, book)
         key = tuple(cells[EPOCH].to_list())
         if key not in done:
-            done[key] = month_costs(cells, scenarios, book, backdate, money)
+            done[key] = month_costs(cells, scenarios, book, backdate, money, edges)
         out.append(done[key])
     return out

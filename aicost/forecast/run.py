@@ -382,7 +382,9 @@ def run_forecast(
     if not 1 <= horizon <= MAX_MONTHS:
         raise ScenarioError(f"forecast.horizon_months {horizon}: must be between 1 and {MAX_MONTHS}")
     ahead = [add_months(base.start, t + 1) for t in range(horizon)]
-    path = price_path(template(cells, base.start), ahead, scenarios, book, tz, backdate_tiers, money)
+    path = price_path(
+        template(cells, base.start), ahead, scenarios, book, tz, backdate_tiers, money, usage.cells.size_edges
+    )
     inputs_frame = pl.DataFrame(
         {
             "month_index": list(range(horizon)),
@@ -397,7 +399,9 @@ def run_forecast(
     if backtest:
         # a growth the user gave is tested as given; otherwise the backtest fits its own training months
         given = driver.factor if driver.factor is not None and not driver.factor.source.startswith("default") else None
-        result_backtest = run_backtest(cells, full, backtest, given, book, tz, backdate_tiers, draws, seed, money)
+        result_backtest = run_backtest(
+            cells, full, backtest, given, book, tz, backdate_tiers, draws, seed, money, usage.cells.size_edges
+        )
     forecasts = [
         ScenarioForecast(scenario=s, track=track, outcome=path[0].outcomes[i], where=where)
         for i, ((s, where), track) in enumerate(zip(loaded, tracks, strict=True))

@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from aicost.errors import InputError, UsageError
-from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, to_canonical
+from aicost.ingest.canonical import (
+    FILE,
+    NOTE,
+    PREF,
+    REJECT,
+    ROW,
+    SKIP,
+    clean_text,
+    has_source_column,
+    to_canonical,
+)
 from aicost.ingest.files import LogFile, expand, read_stdin
 from aicost.ingest.formats import CANONICAL, FORMATS, Sniff, detect, known_formats, sniff
 from aicost.ingest.formats.fields import Doc
@@ -64,6 +74,10 @@ class Ingested:
     files: list[LogFile]
     tags: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
+    # some input has request ids: only then is there anything to de-duplicate
+    request_ids: bool = True
+    # `frame` before its text is stripped and missing models rejected: cheaper to group by (costing)
+    text_as_read: pl.LazyFrame | None = None
 
     def file(self, index: int) -> LogFile:
         """The file with a given index."""
@@ -81,7 +95,13 @@ def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
             return pl.scan_parquet(log.path)
         if log.kind == "jsonl":
             source = stdin if log.is_stdin and stdin is not None else log.path
-            return pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS)
+            lf = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS)
+            # a key null on every sampled line is inferred as Null and fails on its first value: read it as
+            # text (canonical columns parse text; a later service_tier or cache count is not an error)
+            nulls = {c: pl.String() for c, dtype in lf.collect_schema().items() if dtype == pl.Null}
+            return (
+                pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides=nulls) if nulls else lf
+            )
         if log.kind == "csv":
             return pl.scan_csv(log.path, infer_schema_length=10_000)
         if log.kind == "json":
@@ -113,7 +133,7 @@ def _open(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], options
 
 def _adapted(name: str, doc: Doc, log: LogFile) -> pl.LazyFrame:
     adapted = FORMATS[name].adapt(doc).with_columns(pl.lit(name).alias(SOURCE_FORMAT))
-    return to_canonical(adapted, log, {}, adapted=True)
+    return to_canonical(adapted, log, {}, adapted=True, strip_text=False)
 
 
 def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, str]) -> list[pl.LazyFrame]:
@@ -135,7 +155,7 @@ def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, st
     for slot in slots:
         if isinstance(slot, _Opened):
             if slot.name == CANONICAL:
-                frames.append(to_canonical(read_raw(slot.log, stdin), slot.log, mapping))
+                frames.append(to_canonical(read_raw(slot.log, stdin), slot.log, mapping, strip_text=False))
             else:
                 assert slot.sniffed is not None
                 frames.append(_adapted(slot.name, FORMATS[slot.name].open(slot.sniffed, stdin), slot.log))
@@ -158,6 +178,7 @@ def scan_logs(
         raise InputError("<stdin>: no input; pipe JSONL usage records into `-`")
     opened = [_open(log, stdin, mapping or {}, options) for log in files]
     frames = _frames(opened, stdin, mapping or {})
+    # text as read (unstripped, missing models not yet rejected): costing does both once per cell
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     schemas = [f.collect_schema() for f in frames]
     tags = list(dict.fromkeys(c for s in schemas for c in s if c not in USAGE_SCHEMA and not c.startswith("_aicost_")))
@@ -166,12 +187,26 @@ def scan_logs(
     if options.model_aliases:
         # price what the alias names; keep the id as logged, as a tag (pitfall 18)
         aliases = dict(options.model_aliases)
-        frame = frame.with_columns(pl.col("model").alias(LOGGED_MODEL), pl.col("model").replace(aliases).alias("model"))
+        model = pl.col("model").str.strip_chars()
+        frame = frame.with_columns(model.alias(LOGGED_MODEL), model.replace(aliases).alias("model"))
         if LOGGED_MODEL not in tags:
             tags.append(LOGGED_MODEL)
     if {"bedrock-log", "bedrock-converse", "litellm"} & set(formats):
         frame = _profile_hint(frame, has_note=any(NOTE in s for s in schemas))
-    return Ingested(frame=frame, files=logs, tags=tags, formats=formats)
+    # is_first_distinct is stateful: de-duplicate only where some input can carry request ids
+    request_ids = any(
+        o.name != CANONICAL or has_source_column(read_raw(o.log, stdin), mapping or {}, "request_id")
+        for o in opened
+        if o.log.kind in ("parquet", "jsonl", "csv", "json") or o.name != CANONICAL
+    )
+    return Ingested(
+        frame=clean_text(frame),
+        files=logs,
+        tags=tags,
+        formats=formats,
+        request_ids=request_ids,
+        text_as_read=frame,
+    )
 
 
 def _profile_hint(frame: pl.LazyFrame, has_note: bool) -> pl.LazyFrame:

@@ -25,6 +25,7 @@ ROW = f"{INTERNAL_PREFIX}row"
 REJECT = f"{INTERNAL_PREFIX}reject"
 # why a record is not billable by design (a summary line, an errored batch line, a gateway cache hit)
 SKIP = f"{INTERNAL_PREFIX}skip"
+_TS_TEXT, _TS_PARSED = f"{INTERNAL_PREFIX}ts_text", f"{INTERNAL_PREFIX}ts_parsed"
 # optional, from format adapters: a de-duplication preference (higher wins) and a note for warnings
 PREF = f"{INTERNAL_PREFIX}pref"
 NOTE = f"{INTERNAL_PREFIX}note"
@@ -124,10 +125,15 @@ def timestamp_expr(dtype: pl.DataType | None, formats: list[str]) -> tuple[pl.Ex
         ts = micros.round(0).cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
         return ts.alias("timestamp"), None
     text = raw.cast(pl.String).str.strip_chars()
-    parsed = [text.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="us") for f in formats]
-    ts = parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
+    ts = parse_timestamps(text, formats)
     bad = text.is_not_null() & (text != "") & ts.is_null()
     return ts.alias("timestamp"), bad
+
+
+def parse_timestamps(text: pl.Expr, formats: list[str]) -> pl.Expr:
+    """Stripped timestamp text parsed with the sniffed layouts (the first that parses wins)."""
+    parsed = [text.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="us") for f in formats]
+    return parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
 
 
 def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[pl.Expr, list[pl.Expr]]:
@@ -158,12 +164,18 @@ def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[p
     return value.fill_null(default).alias(column), reasons
 
 
-def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, adapted: bool = False) -> pl.LazyFrame:
+def to_canonical(
+    lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, adapted: bool = False, strip_text: bool = True
+) -> pl.LazyFrame:
     """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping.
 
     `adapted` frames come from a format adapter: they already carry their row index, their own rejection
     reasons (checked first, being the more specific) and skip reasons, and may carry a de-duplication
     preference and a per-row note; a skipped row is never also rejected.
+
+    `strip_text=False` leaves provider, model and service_tier as read and skips the "missing model"
+    check (`clean_text` adds both): a caller that groups by those columns first (costing) does both once
+    per distinct value, which on a large log is much cheaper than a stripped copy of every row's strings.
     """
     where = log.display
     try:
@@ -186,7 +198,16 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, 
         except pl.exceptions.PolarsError as exc:
             raise InputError(f"{where}: cannot read as {log.kind} ({_first_line(exc)})") from None
         formats = sniff_timestamp_formats(sample.to_series().to_list())
-    ts, ts_bad = timestamp_expr(schema.get("timestamp"), formats)
+    ts_bad: pl.Expr | None
+    if formats:
+        # strip and parse every value once, into columns: written as one expression, the rejection
+        # reason would strip and parse each value again (the streaming engine does not share them)
+        lf = lf.with_columns(pl.col("timestamp").str.strip_chars().alias(_TS_TEXT))
+        lf = lf.with_columns(parse_timestamps(pl.col(_TS_TEXT), formats).alias(_TS_PARSED))
+        text, parsed = pl.col(_TS_TEXT), pl.col(_TS_PARSED)
+        ts, ts_bad = parsed.alias("timestamp"), text.is_not_null() & (text != "") & parsed.is_null()
+    else:
+        ts, ts_bad = timestamp_expr(schema.get("timestamp"), formats)
 
     exprs: list[pl.Expr] = [ts]
     reasons: list[pl.Expr] = []
@@ -198,15 +219,12 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, 
         reasons += why
     for column in ("provider", "model", "service_tier", "request_id"):
         if column in schema:
-            exprs.append(pl.col(column).cast(pl.String).str.strip_chars().alias(column))
+            text = pl.col(column).cast(pl.String)
+            exprs.append((text.str.strip_chars() if strip_text or column == "request_id" else text).alias(column))
         else:
             exprs.append(pl.lit(None, dtype=pl.String).alias(column))
-    reasons.insert(
-        0,
-        pl.when(pl.col("model").is_null() | (pl.col("model").cast(pl.String).str.strip_chars() == "")).then(
-            pl.lit("missing model")
-        ),
-    )
+    if strip_text:
+        reasons.insert(0, missing_model())
     if "reported_cost" in schema:
         exprs.append(pl.col("reported_cost").cast(pl.Float64, strict=False).alias("reported_cost"))
     else:
@@ -241,3 +259,23 @@ def _tag_expr(column: str, dtype: pl.DataType) -> pl.Expr:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
+
+
+def has_source_column(lf: pl.LazyFrame, mapping: Mapping[str, str], column: str) -> bool:
+    """Whether a file's raw frame provides a canonical column (under its own name or a --map source)."""
+    schema = lf.collect_schema()
+    return column in schema or mapping.get(column) in schema
+
+
+def clean_text(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Finish frames made with `strip_text=False`: strip their text and reject missing models (first)."""
+    usable = pl.col(SKIP).is_null()  # a row skipped by design (often without a model) is never rejected
+    return frame.with_columns(pl.col(c).str.strip_chars() for c in ("provider", "model", "service_tier")).with_columns(
+        pl.when(usable).then(pl.coalesce(pl.col(REJECT), missing_model())).otherwise(pl.col(REJECT)).alias(REJECT)
+    )
+
+
+def missing_model() -> pl.Expr:
+    """The "missing model" rejection reason: no model id, or only whitespace."""
+    model = pl.col("model").cast(pl.String).str.strip_chars()
+    return pl.when(model.is_null() | (model == "")).then(pl.lit("missing model"))

@@ -10,6 +10,7 @@ Formulas: ../shared/reference/scenarios.md §4.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,10 +32,9 @@ REM, SCOST, ESC, QSUM, MOVED = f"{P}rem", f"{P}scost", f"{P}esc", f"{P}qsum", f"
 TOKENS = "_aicost_tokens"
 RATE_KEYS = ("input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning")
 # names that are not chat models, kept out of "@cheapest-same-provider" candidates
-_NOT_CHAT = re.compile(
+_NOT_CHAT = (
     r"embed|tts|whisper|transcri|audio|realtime|image|dall-e|moderation|rerank|search|sora|guard|ocr|speech|"
-    r"voice|video|computer-use|-vl-|vision|\dv(?:-|$)|diffusion|flux|stable-|imagen|veo|lyria",
-    re.IGNORECASE,
+    r"voice|video|computer-use|-vl-|vision|\dv(?:-|$)|diffusion|flux|stable-|imagen|veo|lyria"
 )
 # candidates costed exactly per cell for "@cheapest-same-provider" (the cheapest by list price)
 _CHEAPEST_SHORTLIST = 8
@@ -205,7 +205,8 @@ def _select(frame: pl.DataFrame, move: Move, eligible: pl.Series) -> pl.Series:
     take = ((target - before) / ordered["avail"]).clip(0.0, 1.0).fill_nan(0.0)
     take = pl.Series(take).fill_null(0.0)
     claim = (ordered["rem"] * take).alias("claim")
-    return pl.DataFrame({"i": ordered["i"], "claim": claim}).sort("i")["claim"]
+    # back to cell order: scatter by the original index instead of sorting a second time
+    return pl.Series("claim", [0.0] * frame.height, dtype=pl.Float64).scatter(ordered["i"], claim)
 
 
 def _model_rates(
@@ -435,12 +436,18 @@ def _cheapest(frame: pl.DataFrame, move: Move, book: PriceBook, backdate: bool) 
     return _Target(cost=best.fill_null(0.0), fits=fits, label=label, warnings=[])
 
 
+@functools.cache
+def _not_chat() -> re.Pattern[str]:
+    # compiled on first use: a case-insensitive alternation takes ~30 ms to compile, too much for start-up
+    return re.compile(_NOT_CHAT, re.IGNORECASE)
+
+
 def _candidates(book: PriceBook, provider: str) -> list[Model]:
     """Chat models of a provider, cheapest first by today's base input + output rate."""
     out = []
     for model in book.models.get(provider, []):
         entry = model.price[-1]
-        if model.deprecated or model.delisted is not None or _NOT_CHAT.search(model.id):
+        if model.deprecated or model.delisted is not None or _not_chat().search(model.id):
             continue
         if entry.input is None or entry.output is None:
             continue
@@ -469,8 +476,15 @@ def _pgr(move: Move) -> Any:
     return s
 
 
-def apply(scenario: Scenario, cells: pl.DataFrame, book: PriceBook, *, backdate: bool = False) -> ScenarioOutcome:
-    """Apply a scenario's moves in order to priced cells."""
+def apply(
+    scenario: Scenario,
+    cells: pl.DataFrame,
+    book: PriceBook,
+    *,
+    backdate: bool = False,
+    baseline: float | None = None,
+) -> ScenarioOutcome:
+    """Apply a scenario's moves in order to priced cells (`baseline`: their total cost, if known)."""
     frame = cells.filter(pl.col(STATUS) == "priced").with_columns(
         pl.lit(1.0).alias(REM),
         pl.lit(0.0).alias(SCOST),
@@ -545,7 +559,7 @@ def apply(scenario: Scenario, cells: pl.DataFrame, book: PriceBook, *, backdate:
     return ScenarioOutcome(
         scenario=scenario,
         frame=frame,
-        baseline_cost=total(frame["cost"]),
+        baseline_cost=total(frame["cost"]) if baseline is None else baseline,
         total_cost=total(frame["scenario_cost"]),
         requests=requests,
         moves=outcomes,

@@ -1,0 +1,1 @@
+"""Benchmarks for aicost: a seeded log generator and the script that times aicost against references."""

@@ -1,0 +1,162 @@
+"""The references aicost is measured against, each run by bench/run.py in a fresh process.
+
+    python bench/reference.py prices OUT.csv                    # the flat price table (one rate per class)
+    python bench/reference.py duckdb LOG PRICES.csv             # the hand-written DuckDB SQL, JSON out
+    python bench/reference.py genai LOG --sample 100000         # per-call genai-prices calc_price loop
+
+The DuckDB query is what an analyst writes by hand: join the log to a price table flattened to one rate
+per model and token class, group by model and month. It knows nothing of long-context tiers, price
+history, time-of-day windows or service tiers, so it matches aicost exactly only on a log without them
+(`generate.py --flat`); on the realistic log it is the timing reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `aicost` importable from the repo
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PRICE_COLUMNS = ("input", "cache_read", "cache_write", "cache_write_1h", "output")
+
+QUERY = """
+SELECT
+    l.model,
+    date_trunc('month', l.timestamp) AS month,
+    sum(l.requests) AS requests,
+    sum(l.input_tokens * p.input + l.cache_read_tokens * p.cache_read + l.cache_write_tokens * p.cache_write
+        + l.cache_write_1h_tokens * p.cache_write_1h + l.output_tokens * p.output) / 1e6
+        + sum(l.requests * p.per_request) AS cost
+FROM {source} AS l
+JOIN read_csv('{prices}') AS p ON l.provider = p.provider AND l.model = p.model
+GROUP BY ALL
+ORDER BY month, l.model
+"""
+
+
+def flat_prices(out: Path, when: dt.datetime | None = None) -> Path:
+    """Write the price table the SQL joins: each generated (provider, model) at its standard rates.
+
+    Rates are aicost's own for the model at `when` (default: the end of the generated year) and a prompt
+    below every tier, with parent-class fallbacks filled in; USD per million tokens, fee USD per request.
+    """
+    import polars as pl
+
+    from aicost.pricing import load_book, rates_at
+    from bench.generate import END, MIXES
+
+    book = load_book()
+    at = when or END - dt.timedelta(days=1)
+    rows = []
+    for mix in MIXES:
+        resolved = book.resolve(mix.provider, mix.model)
+        assert resolved.price_provider is not None and resolved.model is not None, mix
+        r = rates_at(book.model(resolved.price_provider, resolved.model), at, "standard", 0.0)
+        rows.append(
+            {
+                "provider": mix.provider,
+                "model": mix.model,
+                **{c: getattr(r, c) or 0.0 for c in PRICE_COLUMNS},
+                "per_request": r.per_request,
+            }
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(rows).write_csv(out)
+    return out
+
+
+def run_duckdb(log: Path, prices: Path) -> dict[str, Any]:
+    """The reference query over a Parquet or JSONL log; rows and total cost."""
+    import duckdb
+
+    reader = "read_ndjson" if log.suffix in (".jsonl", ".ndjson") else "read_parquet"
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    query = QUERY.format(source=f"{reader}('{log}')", prices=prices)
+    rows = con.execute(query).fetchall()
+    return {
+        "rows": [{"model": m, "month": f"{month:%Y-%m}", "requests": n, "cost": c} for m, month, n, c in rows],
+        "total_cost": sum(c for *_, c in rows),
+        "requests": sum(n for _, _, n, _ in rows),
+    }
+
+
+def run_genai(log: Path, sample: int) -> dict[str, Any]:
+    """Price the first `sample` calls one by one with genai-prices' calc_price; time the loop alone."""
+    import polars as pl
+    from genai_prices import Usage, calc_price
+
+    frame = pl.scan_parquet(log).head(sample).collect() if log.suffix == ".parquet" else None
+    if frame is None:
+        frame = pl.read_ndjson(log, n_rows=sample).with_columns(pl.col("timestamp").str.to_datetime(time_zone="UTC"))
+    contexts = {
+        "batch": {"processing": "batch"},
+        "flex": {"service_tier": "flex"},
+        "priority": {"service_tier": "priority"},
+    }
+    start = time.perf_counter()
+    total = 0.0
+    failed = 0
+    for row in frame.iter_rows(named=True):
+        usage = Usage(
+            input_tokens=row["input_tokens"]
+            + row["cache_read_tokens"]
+            + row["cache_write_tokens"]
+            + row["cache_write_1h_tokens"],
+            cache_read_tokens=row["cache_read_tokens"],
+            cache_write_tokens=row["cache_write_tokens"] + row["cache_write_1h_tokens"],
+            output_tokens=row["output_tokens"],
+        )
+        try:
+            price = calc_price(
+                usage,
+                row["model"],
+                provider_id=row["provider"],
+                genai_request_timestamp=row["timestamp"],
+                price_context=contexts.get(row["service_tier"] or ""),
+            )
+        except LookupError:
+            failed += 1
+            continue
+        total += float(price.total_price)
+    seconds = time.perf_counter() - start
+    return {
+        "calls": frame.height,
+        "seconds": seconds,
+        "calls_per_second": frame.height / seconds,
+        "total_cost": total,
+        "unpriced": failed,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: one reference, its result as JSON on stdout."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    p = sub.add_parser("prices")
+    p.add_argument("out", type=Path)
+    d = sub.add_parser("duckdb")
+    d.add_argument("log", type=Path)
+    d.add_argument("prices", type=Path)
+    g = sub.add_parser("genai")
+    g.add_argument("log", type=Path)
+    g.add_argument("--sample", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    if args.what == "prices":
+        result: dict[str, Any] = {"path": str(flat_prices(args.out))}
+    elif args.what == "duckdb":
+        result = run_duckdb(args.log, args.prices)
+    else:
+        result = run_genai(args.log, args.sample)
+    json.dump(result, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Scan progress: the library reports rows to whoever listens; the CLI listens only on a terminal."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from aicost import costing, progress
+from aicost.render import ScanProgress, scan_progress
+from aicost.report import run_report
+
+MakeLog = Callable[..., Any]
+
+
+class Recorder:
+    """A listener that keeps what it heard."""
+
+    enabled = True
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def start(self, what: str, total_rows: int | None) -> None:
+        self.events.append(("start", total_rows))
+
+    def advance(self, rows: int) -> None:
+        self.events.append(("advance", rows))
+
+    def stop(self) -> None:
+        self.events.append(("stop", None))
+
+
+def test_nobody_listens_by_default() -> None:
+    assert not progress.current().enabled
+
+
+def test_a_sliced_scan_reports_rows_and_prices_the_same(make_log: MakeLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [
+        {"model": "gpt-4o", "input_tokens": 1_000 + i, "output_tokens": i % 7, "team": f"t{i % 3}"} for i in range(50)
+    ]
+    log = make_log(rows)
+    whole = run_report([str(log)], by=("team", "model"))
+    monkeypatch.setattr(costing, "_PROGRESS_SLICE", 7)
+    recorder = Recorder()
+    with progress.reporting(recorder):
+        sliced = run_report([str(log)], by=("team", "model"))
+    assert recorder.events[0] == ("start", 50)
+    assert sum(n for kind, n in recorder.events if kind == "advance") == 50  # type: ignore[misc]
+    assert len([e for e in recorder.events if e[0] == "advance"]) == 8
+    assert sliced.total_cost == whole.total_cost
+    assert sliced.rows.to_dicts() == whole.rows.to_dicts()
+    assert sliced.usage.accounting == whole.usage.accounting
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert isinstance(scan_progress(stream=Tty()), ScanProgress)
+    assert not scan_progress(quiet=True, stream=Tty()).enabled
+    assert not scan_progress(stream=io.StringIO()).enabled
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not scan_progress(stream=Tty()).enabled
+
+
+def test_the_display_waits_and_erases_itself() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quick = Tty()
+    bar = ScanProgress(quick, delay=60)
+    bar.start("Scanning logs", 10)
+    bar.advance(10)
+    bar.stop()
+    assert quick.getvalue() == ""  # over before the delay: nothing drawn
+    slow = Tty()
+    bar = ScanProgress(slow, delay=3_600)
+    bar.start("Scanning logs", 10_000_000)
+    bar._show("Scanning logs")  # what the timer does once the delay is over
+    bar.advance(4_000_000)
+    bar.stop()
+    assert "Scanning logs" in slow.getvalue() and "M rows" in slow.getvalue()
