@@ -220,7 +220,11 @@ def run_simulate(
     )
     usage.cells.frame = with_contracts(usage.cells.frame, money.contracts)
     baseline = total(usage.priced["cost"])  # the same for every scenario: summed exactly once
-    outcomes = [engine.apply(s, usage.cells.frame, book, backdate=backdate_tiers, baseline=baseline) for s in scenarios]
+    memo = engine.Memo()  # the cells are the same for every scenario: share what does not depend on it
+    outcomes = [
+        engine.apply(s, usage.cells.frame, book, backdate=backdate_tiers, baseline=baseline, memo=memo)
+        for s in scenarios
+    ]
     usage.cells.frame = convert(usage.cells.frame, money.fx_rate)
     outcomes = [convert_outcome(o, money.fx_rate) for o in outcomes]
     outcomes.sort(key=lambda o: (-o.savings, o.scenario.name))

@@ -78,7 +78,8 @@ def month_costs(
     priced, _, _ = price(cells, book, edges, CellSpec(backdate_tiers=backdate))
     # as in simulate: contracts apply to the baseline and to what stays on (or escalates to) the source
     priced = with_contracts(priced, money.contracts)
-    outcomes = tuple(engine.apply(s, priced, book, backdate=backdate) for s in scenarios)
+    memo = engine.Memo()
+    outcomes = tuple(engine.apply(s, priced, book, backdate=backdate, memo=memo) for s in scenarios)
     fx = money.fx_rate
     targets = tuple(
         fx * math.fsum(o.frame.select(pl.col(engine.SCOST) - pl.col(engine.ESC)).to_series().to_list())
