@@ -24,7 +24,7 @@ from aicost.costing import (
     decode_first_bad,
 )
 from aicost.errors import InputError, UnpricedError, UsageError
-from aicost.ingest import NOTE, REJECT, SKIP, Ingested, IngestOptions, locate_row, scan_logs
+from aicost.ingest import NOTE, REJECT, SKIP, Ingested, IngestOptions, locate_row, scan_logs, tolerant
 from aicost.pricing import PriceBook, load_book
 
 OnError = Literal["fail", "skip"]
@@ -170,7 +170,8 @@ def price_logs(
         backdate_tiers=backdate_tiers,
         by_file=by_file,
     )
-    cells = build_cells(ingested.frame, book, spec, ingested.tags)
+    # a damaged line the fast readers refuse is met only as the plan runs: then read line by line
+    cells, ingested = tolerant(ingested, lambda logs: build_cells(logs.frame, book, spec, logs.tags))
     accounting = account(cells.frame, ingested)
     if accounting.rows_read == 0:
         raise InputError(f"{_names(ingested)}: no usage rows")

@@ -6,17 +6,19 @@ provider bodies, gateway exports and agent sessions; each is adapted to the same
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import polars as pl
 
-from aicost.errors import InputError, UsageError
+from aicost.errors import AicostError, InputError, UsageError
 from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, to_canonical
 from aicost.ingest.files import LogFile, expand, read_stdin
 from aicost.ingest.formats import CANONICAL, FORMATS, Sniff, detect, known_formats, sniff
 from aicost.ingest.formats.fields import Doc
 from aicost.ingest.formats.read import text_doc
+from aicost.ingest.lines import BAD, csv_records, jsonl_records
 from aicost.schema import USAGE_SCHEMA
 
 __all__ = [
@@ -32,9 +34,15 @@ __all__ = [
     "known_formats",
     "locate_row",
     "scan_logs",
+    "tolerant",
 ]
 
+T = TypeVar("T")
+# what a plan over log files can fail with once it runs: a reader refusing a line, a damaged file, a panic
+READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
+
 _JSONL_INFER_ROWS = 1000
+_TIMESTAMP_SAMPLE = 500  # as many as to_canonical samples to choose timestamp layouts
 SOURCE_FORMAT = "source_format"
 PROFILE_HINT = (
     "Bedrock application inference profile ARNs name no model: price them with --model-alias ARN=MODEL_ID "
@@ -49,11 +57,24 @@ class IngestOptions:
 
     log_format: str | None = None
     model_aliases: Mapping[str, str] = field(default_factory=dict)
+    # read every line-based file line by line, so a damaged line is one rejected row (see ingest.lines);
+    # set when the fast readers refused something, by `tolerant`
+    lenient: bool = False
 
     def check(self) -> None:
         """Refuse an unknown --log-format name, listing the known ones."""
         if self.log_format is not None and self.log_format not in known_formats():
             raise UsageError(f"--log-format {self.log_format}: unknown format (known: {', '.join(known_formats())})")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What was asked for, kept so the same logs can be read again (standard input included)."""
+
+    inputs: list[str]
+    mapping: Mapping[str, str]
+    options: IngestOptions
+    stdin: bytes | None
 
 
 @dataclass
@@ -64,6 +85,18 @@ class Ingested:
     files: list[LogFile]
     tags: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
+    source: _Source | None = None
+
+    @property
+    def lenient(self) -> bool:
+        """Whether line-based files were read line by line (see `tolerant`)."""
+        return self.source is not None and self.source.options.lenient
+
+    def reread(self, inputs: list[str] | None = None) -> Ingested:
+        """The same logs (or some of them) read again, line-based files line by line."""
+        assert self.source is not None
+        src = self.source
+        return scan_logs(inputs or src.inputs, src.mapping, replace(src.options, lenient=True), stdin=src.stdin)
 
     def file(self, index: int) -> LogFile:
         """The file with a given index."""
@@ -75,20 +108,51 @@ class Ingested:
 
 
 def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
-    """A lazy frame over one canonical file's records, as written."""
+    """A lazy frame over one canonical Parquet, JSON lines or JSON file's records, as written."""
     try:
         if log.kind == "parquet":
             return pl.scan_parquet(log.path)
         if log.kind == "jsonl":
             source = stdin if log.is_stdin and stdin is not None else log.path
             return pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS)
-        if log.kind == "csv":
-            return pl.scan_csv(log.path, infer_schema_length=10_000)
         if log.kind == "json":
             return pl.read_json(log.path, infer_schema_length=_JSONL_INFER_ROWS).lazy()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputError(f"{log.display}: cannot read as {log.kind} ({str(exc).splitlines()[0][:200]})") from None
     raise InputError(f"{log.display}: {log.kind} logs need a log-format adapter; none matches this file")
+
+
+def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], lenient: bool) -> pl.LazyFrame:
+    """One canonical file in the usage schema.
+
+    CSV is always read line by line (Polars' scanner would fill a short row with nulls). JSON lines are
+    scanned by Polars' NDJSON reader, fastest on clean files; if it refuses the file's first records
+    here, or the whole plan later (see `tolerant`), the file is read line by line instead.
+    """
+    if log.kind == "csv":
+        lf, _ = csv_records(log, lenient=lenient)
+        lf = lf.rename({BAD: REJECT}).with_columns(pl.lit(None, dtype=pl.String).alias(SKIP))
+        return to_canonical(lf, log, mapping, adapted=True)
+    if log.kind == "jsonl":
+        fast = None if lenient else _fast_jsonl(log, stdin)
+        if fast is not None:
+            return to_canonical(fast, log, mapping)
+        return to_canonical(jsonl_records(log, stdin), log, mapping, adapted=True)
+    return to_canonical(read_raw(log, stdin), log, mapping)
+
+
+def _fast_jsonl(log: LogFile, stdin: bytes | None) -> pl.LazyFrame | None:
+    """Polars' NDJSON scan of a file, if it reads the records the schema and timestamp layouts come from."""
+    lf = read_raw(log, stdin)
+    try:
+        schema = lf.collect_schema()
+        if any(name.startswith("\ufeff") for name in schema):
+            return None  # a byte-order mark read into the first key's name
+        if schema.get("timestamp") == pl.String:
+            lf.select(pl.col("timestamp").drop_nulls().head(_TIMESTAMP_SAMPLE)).collect()
+    except READ_ERRORS:
+        return None
+    return lf
 
 
 @dataclass
@@ -103,6 +167,8 @@ class _Opened:
 def _open(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], options: IngestOptions) -> _Opened:
     forced = options.log_format
     sniffed = sniff(log, stdin) if forced != CANONICAL or log.kind == "json" else None
+    if sniffed is not None:
+        sniffed.lenient = options.lenient
     log = sniffed.log if sniffed is not None else log
     name = forced or (detect(sniffed, FORMATS, mapping) if sniffed is not None else CANONICAL)
     if name != CANONICAL and log.kind not in FORMATS[name].kinds:
@@ -116,7 +182,9 @@ def _adapted(name: str, doc: Doc, log: LogFile) -> pl.LazyFrame:
     return to_canonical(adapted, log, {}, adapted=True)
 
 
-def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, str]) -> list[pl.LazyFrame]:
+def _frames(
+    opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, str], lenient: bool
+) -> list[pl.LazyFrame]:
     """One canonical frame per file, except that line-based files of one format (and layout) share one
     frame: a folder of thousands of Claude Code sessions is one plan, not thousands."""
     groups: dict[tuple[str, Hashable], list[_Opened]] = {}
@@ -135,7 +203,7 @@ def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, st
     for slot in slots:
         if isinstance(slot, _Opened):
             if slot.name == CANONICAL:
-                frames.append(to_canonical(read_raw(slot.log, stdin), slot.log, mapping))
+                frames.append(_canonical(slot.log, stdin, mapping, lenient))
             else:
                 assert slot.sniffed is not None
                 frames.append(_adapted(slot.name, FORMATS[slot.name].open(slot.sniffed, stdin), slot.log))
@@ -147,17 +215,25 @@ def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, st
 
 
 def scan_logs(
-    inputs: list[str], mapping: Mapping[str, str] | None = None, options: IngestOptions | None = None
+    inputs: list[str],
+    mapping: Mapping[str, str] | None = None,
+    options: IngestOptions | None = None,
+    *,
+    stdin: bytes | None = None,
 ) -> Ingested:
-    """Expand LOGS arguments and return their canonical usage as one lazy frame."""
+    """Expand LOGS arguments and return their canonical usage as one lazy frame.
+
+    `stdin` is standard input already read (by an earlier scan of the same logs).
+    """
     options = options or IngestOptions()
     options.check()
     files = expand(inputs)
-    stdin = read_stdin() if any(f.is_stdin for f in files) else None
+    if stdin is None and any(f.is_stdin for f in files):
+        stdin = read_stdin()
     if stdin is not None and not stdin.strip():
         raise InputError("<stdin>: no input; pipe JSONL usage records into `-`")
     opened = [_open(log, stdin, mapping or {}, options) for log in files]
-    frames = _frames(opened, stdin, mapping or {})
+    frames = _frames(opened, stdin, mapping or {}, options.lenient)
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     schemas = [f.collect_schema() for f in frames]
     tags = list(dict.fromkeys(c for s in schemas for c in s if c not in USAGE_SCHEMA and not c.startswith("_aicost_")))
@@ -171,7 +247,53 @@ def scan_logs(
             tags.append(LOGGED_MODEL)
     if {"bedrock-log", "bedrock-converse", "litellm"} & set(formats):
         frame = _profile_hint(frame, has_note=any(NOTE in s for s in schemas))
-    return Ingested(frame=frame, files=logs, tags=tags, formats=formats)
+    source = _Source(inputs=list(inputs), mapping=dict(mapping or {}), options=options, stdin=stdin)
+    return Ingested(frame=frame, files=logs, tags=tags, formats=formats, source=source)
+
+
+def tolerant(ingested: Ingested, run: Callable[[Ingested], T]) -> tuple[T, Ingested]:
+    """Run a plan over the logs (`run` collects it); if reading fails, read line by line and run it again.
+
+    The fast readers fail a whole plan on one damaged line, which they only meet as the plan runs; read
+    line by line, that line is one rejected row. If the plan still fails, the file at fault is named.
+    Returns the result and the logs as finally read.
+    """
+    try:
+        return run(ingested), ingested
+    except READ_ERRORS as exc:
+        if ingested.lenient or ingested.source is None:
+            raise blame(ingested, run, exc) from None
+    # outside the except block, so a Ctrl-C during the second run is not taken for the first one's echo
+    again = ingested.reread()
+    try:
+        return run(again), again
+    except READ_ERRORS as exc:
+        raise blame(again, run, exc) from None
+
+
+def blame(ingested: Ingested, run: Callable[[Ingested], object], exc: BaseException) -> AicostError:
+    """The error for a plan that failed: the first file that fails it alone, named (checked only on failure)."""
+    if ingested.source is not None and len(ingested.files) > 1:
+        for log in ingested.files:
+            try:
+                run(ingested.reread([log.path]))
+            except AicostError as own:
+                return own
+            except READ_ERRORS as own:
+                return InputError(f"{log.display}: cannot read as {log.kind} ({_first_line(own)})")
+    if len(ingested.files) == 1:
+        log = ingested.files[0]
+        return InputError(f"{log.display}: cannot read as {log.kind} ({_first_line(exc)})")
+    return InputError(f"{_display(ingested.files)}: cannot read these logs ({_first_line(exc)})")
+
+
+def _display(files: list[LogFile]) -> str:
+    return files[0].display if len(files) == 1 else f"{files[0].display} and {len(files) - 1} more"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def _profile_hint(frame: pl.LazyFrame, has_note: bool) -> pl.LazyFrame:
