@@ -13,6 +13,7 @@ from typing import Annotated, ParamSpec
 
 import typer
 
+from aicost import interrupts
 from aicost.errors import AicostError, ExitCode, UsageError
 from aicost.ingest import IngestOptions, known_formats
 from aicost.ingest.aliases import parse_aliases
@@ -161,9 +162,11 @@ def handled(command: Callable[P, None]) -> Callable[P, None]:
                 traceback.print_exc()
             Messages().error(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            Messages().error("interrupted")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except KeyboardInterrupt as exc:
+            # whatever was being written has been removed by now (aicost.atomic); nothing partial remains
+            code = interrupts.reported(exc)
+            Messages().error("terminated" if code == ExitCode.TERMINATED else "interrupted")
+            raise typer.Exit(int(code)) from None
         except BrokenPipeError:
             # the reader went away (`| head`): nothing more to say
             raise typer.Exit(int(ExitCode.ERROR)) from None
