@@ -45,13 +45,25 @@ def inspect(
     pricing: PricingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
+    on_error: Annotated[
+        OnErrorMode,
+        typer.Option(
+            "--on-error",
+            help="skip: count malformed rows (file and line of the first of each kind); fail: exit 1 at the "
+            "first one, to validate logs.",
+        ),
+    ] = OnErrorMode.skip,
     quiet: QuietOpt = False,
 ) -> None:
     """Per file: the detected format, rows read/kept/rejected/skipped/duplicated, time range, models and
-    whether they are priced, and warnings. Malformed rows are counted here, never fatal."""
+    whether they are priced, and warnings. Malformed rows are counted here (unless --on-error fail)."""
     messages = Messages(quiet=quiet)
     result = inspect_logs(
-        logs, mapping=parse_mapping(mapping), ingest=ingest_options(log_format, model_alias), pricing=pricing
+        logs,
+        mapping=parse_mapping(mapping),
+        ingest=ingest_options(log_format, model_alias),
+        pricing=pricing,
+        on_error=on_error.value,
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
     export.write_result(result, fmt.value, output, table=lambda: render_inspect(result, to_terminal))

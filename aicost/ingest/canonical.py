@@ -254,24 +254,29 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, 
     if not adapted:
         exprs.append(pl.coalesce(reasons).alias(REJECT) if reasons else pl.lit(None, dtype=pl.String).alias(REJECT))
         exprs.append(pl.lit(None, dtype=pl.String).alias(SKIP))
-        return lf.with_row_index(ROW).select(exprs).pipe(_reject_future)
+        return lf.with_row_index(ROW).select(exprs).pipe(_reject_implausible)
     reason = pl.coalesce([pl.col(REJECT), *reasons])
     exprs.append(pl.when(pl.col(SKIP).is_null()).then(reason).otherwise(None).alias(REJECT))
     exprs.append(pl.col(SKIP))
     exprs += [pl.col(c) for c in (PREF, NOTE) if c in schema]
-    return lf.select(exprs).pipe(_reject_future)
+    return lf.select(exprs).pipe(_reject_implausible)
 
 
-def _reject_future(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Reject (unless skipped or already rejected) calls dated more than FUTURE_SLACK after now.
+def _reject_implausible(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Reject (unless skipped or already rejected) rows whose parsed values cannot be usage: a call dated
+    more than FUTURE_SLACK after now, tokens for zero requests (no per-request size to price tiers by).
 
-    Checked on the parsed column, so the timestamp text is not parsed twice.
+    Checked on the parsed columns, so no text is parsed twice.
     """
     horizon = pl.lit(dt.datetime.now(dt.UTC) + FUTURE_SLACK, dtype=TIMESTAMP_DTYPE)
-    future = pl.when(pl.col(SKIP).is_null() & (pl.col("timestamp") > horizon)).then(
-        pl.lit("timestamp is more than a year in the future")
+    tokens = pl.any_horizontal([pl.col(c) > 0 for c in TOKEN_CLASSES])
+    why = (
+        pl.when(pl.col("timestamp") > horizon)
+        .then(pl.lit("timestamp is more than a year in the future"))
+        .when((pl.col("requests") == 0) & tokens)
+        .then(pl.lit("requests is 0 but the row has tokens"))
     )
-    return lf.with_columns(pl.coalesce(pl.col(REJECT), future).alias(REJECT))
+    return lf.with_columns(pl.coalesce(pl.col(REJECT), pl.when(pl.col(SKIP).is_null()).then(why)).alias(REJECT))
 
 
 def _tag_expr(column: str, dtype: pl.DataType) -> pl.Expr:

@@ -135,7 +135,7 @@ def detect(sniffed: Sniff, known: Mapping[str, Any], mapping: Mapping[str, str])
         if hint in path and log.kind == "jsonl":
             return name
     if not sniffed.records and not sniffed.columns:
-        raise InputError(f"{log.display}: no records")
+        raise InputError(f"{log.display}: no records (JSON objects) in this file")
     if mapping:
         present = set(sniffed.columns or ()) | {k for r in sniffed.records[:20] for k in r}
         missing = [

@@ -91,9 +91,14 @@ def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
         return out
     if log.kind == "csv":
         out.columns = csv_header(log)
-        head = itertools.islice(head_lines(log, None), 1, SAMPLE_RECORDS * 2)
-        rows = (r for r in csv.reader(h.rstrip("\r") for h in head if h.strip()) if len(r) == len(out.columns))
-        out.records = [{k: v or None for k, v in zip(out.columns, r, strict=True)} for r in rows][:SAMPLE_RECORDS]
+        for line in itertools.islice(head_lines(log, None), 1, SAMPLE_RECORDS * 2):
+            try:
+                row = next(csv.reader([line.rstrip("\r")]), [])
+            except csv.Error:
+                continue  # a damaged line: the reader rejects it, counted, with its line number
+            if len(row) == len(out.columns):
+                out.records.append({k: v or None for k, v in zip(out.columns, row, strict=True)})
+        out.records = out.records[:SAMPLE_RECORDS]
         return out
     if log.kind == "sqlite":
         out.tables = sqlite_tables(log)
@@ -137,6 +142,8 @@ def _why_no_records(log: LogFile, stdin: bytes | None, lines: int) -> str:
     if lines == 0:
         return "empty file (no records)"
     head = b"".join(itertools.islice(_raw_head(log, stdin), 1))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text; aicost reads UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)"
     if b"\x00" in head or head.decode("utf-8", "replace").count("\ufffd") > len(head) // 100:
         return "binary data, not JSON lines"
     return f"no JSON object in its first {lines} lines (not JSON lines, or every line damaged)"
