@@ -42,6 +42,7 @@ _DECODED: Final = f"{INTERNAL_PREFIX}decoded"
 _FIELDS: Final = f"{INTERNAL_PREFIX}fields"
 
 MALFORMED_JSON: Final = "not a JSON object (malformed line)"
+UTF16: Final = "UTF-16 text; aicost reads UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)"
 NOT_UTF8: Final = "not valid UTF-8 text"
 KEY_SAMPLE: Final = 1000  # records whose keys become columns, as many as the fast reader infers from
 # what Python's bytes.strip() and the error reports' line counting treat as blank
@@ -238,7 +239,9 @@ def csv_header(log: LogFile) -> list[str]:
         raise InputError(f"{log.display}: empty file (a CSV log needs a header line and rows)")
     if first.startswith(("\ufffd\ufffd", "\xff\xfe")) or "\x00" in first:
         if first.startswith("\ufffd\ufffd"):
-            raise InputError(f"{log.display}: UTF-16 text; aicost reads UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)")
+            raise InputError(
+                f"{log.display}: UTF-16 text; aicost reads UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)"
+            )
         raise InputError(f"{log.display}: binary data, not a CSV file")
     if "\ufffd" in first:
         raise InputError(f"{log.display}: binary data, not a CSV file")

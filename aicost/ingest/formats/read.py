@@ -28,6 +28,7 @@ from aicost.ingest.lines import (
     BAD,
     MALFORMED_JSON,
     NUM,
+    UTF16,
     csv_header,
     csv_records,
     head_lines,
@@ -143,7 +144,7 @@ def _why_no_records(log: LogFile, stdin: bytes | None, lines: int) -> str:
         return "empty file (no records)"
     head = b"".join(itertools.islice(_raw_head(log, stdin), 1))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16 text; aicost reads UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)"
+        return UTF16
     if b"\x00" in head or head.decode("utf-8", "replace").count("\ufffd") > len(head) // 100:
         return "binary data, not JSON lines"
     return f"no JSON object in its first {lines} lines (not JSON lines, or every line damaged)"
