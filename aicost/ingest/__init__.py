@@ -42,7 +42,6 @@ T = TypeVar("T")
 READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
 
 _JSONL_INFER_ROWS = 1000
-_TIMESTAMP_SAMPLE = 500  # as many as to_canonical samples to choose timestamp layouts
 SOURCE_FORMAT = "source_format"
 PROFILE_HINT = (
     "Bedrock application inference profile ARNs name no model: price them with --model-alias ARN=MODEL_ID "
@@ -125,34 +124,32 @@ def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
 def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], lenient: bool) -> pl.LazyFrame:
     """One canonical file in the usage schema.
 
-    CSV is always read line by line (Polars' scanner would fill a short row with nulls). JSON lines are
-    scanned by Polars' NDJSON reader, fastest on clean files; if it refuses the file's first records
-    here, or the whole plan later (see `tolerant`), the file is read line by line instead.
+    JSON lines are scanned by Polars' NDJSON reader, fastest on clean files; CSV is read line by line
+    (Polars' scanner would fill a short row with nulls). If reading fails here (sampling the schema and
+    timestamp layouts), or the whole plan fails later (see `tolerant`), the file is read leniently: line by
+    line, with lines that are not UTF-8 rejected rather than failing it.
     """
+    if log.kind not in ("jsonl", "csv"):
+        return to_canonical(read_raw(log, stdin), log, mapping)
+    if not lenient:
+        try:
+            return _line_file(log, stdin, mapping, lenient=False)
+        except (InputError, *READ_ERRORS):
+            pass  # read it again leniently: the same error if it is about the columns, not a line
+    return _line_file(log, stdin, mapping, lenient=True)
+
+
+def _line_file(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], *, lenient: bool) -> pl.LazyFrame:
     if log.kind == "csv":
         lf, _ = csv_records(log, lenient=lenient)
         lf = lf.rename({BAD: REJECT}).with_columns(pl.lit(None, dtype=pl.String).alias(SKIP))
         return to_canonical(lf, log, mapping, adapted=True)
-    if log.kind == "jsonl":
-        fast = None if lenient else _fast_jsonl(log, stdin)
-        if fast is not None:
-            return to_canonical(fast, log, mapping)
+    if lenient:
         return to_canonical(jsonl_records(log, stdin), log, mapping, adapted=True)
-    return to_canonical(read_raw(log, stdin), log, mapping)
-
-
-def _fast_jsonl(log: LogFile, stdin: bytes | None) -> pl.LazyFrame | None:
-    """Polars' NDJSON scan of a file, if it reads the records the schema and timestamp layouts come from."""
     lf = read_raw(log, stdin)
-    try:
-        schema = lf.collect_schema()
-        if any(name.startswith("\ufeff") for name in schema):
-            return None  # a byte-order mark read into the first key's name
-        if schema.get("timestamp") == pl.String:
-            lf.select(pl.col("timestamp").drop_nulls().head(_TIMESTAMP_SAMPLE)).collect()
-    except READ_ERRORS:
-        return None
-    return lf
+    if any(name.startswith("\ufeff") for name in lf.collect_schema()):
+        raise InputError(f"{log.display}: a byte-order mark read into the first key's name")
+    return to_canonical(lf, log, mapping)
 
 
 @dataclass

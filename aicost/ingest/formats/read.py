@@ -236,7 +236,7 @@ def text_doc(sniffed: Sniff | Sequence[Sniff], stdin: bytes | None) -> Doc:
         ]
         lf = frames[0] if len(frames) == 1 else pl.concat(frames)
         group = None if len(frames) == 1 else FILE
-        return Doc(lf=lf.with_columns(malformed.alias(BAD)), root=LINE, sample=sample, group=group, bad=BAD)
+        return Doc(lf=_blank_damaged(lf, malformed), root=LINE, sample=sample, group=group, bad=BAD)
     # one scan over every file (a source per file costs more than the parsing), lines tagged by path
     index = {s.log.path: s.log.index for s in sniffs}
     lf = (
@@ -247,7 +247,15 @@ def text_doc(sniffed: Sniff | Sequence[Sniff], stdin: bytes | None) -> Doc:
         .drop(_PATH)
         .with_columns(pl.lit(None, dtype=pl.String).alias(BAD))
     )
-    return Doc(lf=lf.with_columns(malformed.alias(BAD)), root=LINE, sample=sample, group=FILE, bad=BAD)
+    return Doc(lf=_blank_damaged(lf, malformed), root=LINE, sample=sample, group=FILE, bad=BAD)
+
+
+def _blank_damaged(lf: pl.LazyFrame, bad: pl.Expr) -> pl.LazyFrame:
+    """Mark damaged lines and empty them, so no field of theirs (read leniently, a line that is not UTF-8
+    may still parse) can take part in what adapters compute across lines: the last event of a stream, a
+    forward-filled session id."""
+    lf = lf.with_columns(bad.alias(BAD))
+    return lf.with_columns(pl.when(pl.col(BAD).is_null()).then(pl.col(LINE)).otherwise(pl.lit("")).alias(LINE))
 
 
 def record_doc(sniffed: Sniff, stdin: bytes | None, nest: Sequence[str] = ()) -> Doc:
@@ -306,7 +314,9 @@ def descend(frame: pl.DataFrame, nest: Sequence[str]) -> pl.DataFrame:
 def csv_doc(sniffed: Sniff) -> Doc:
     """A CSV export with every column read as text (numbers are parsed, and checked, by the adapter); a line
     whose fields do not match the header is rejected."""
-    lf, _ = csv_records(sniffed.log, lenient=sniffed.lenient)
+    lf, header = csv_records(sniffed.log, lenient=sniffed.lenient)
+    # a damaged line's fields are no fields (a short row's values sit in the wrong columns)
+    lf = lf.with_columns(pl.when(pl.col(BAD).is_null()).then(pl.col(c)).alias(c) for c in header)
     return Doc(lf=lf, root=None, sample=sniffed.records, bad=BAD)
 
 
