@@ -50,6 +50,8 @@ BLANK: Final = " \t\n\r\x0b\x0c"
 # one CSV field after its separator: quoted (doubled quotes inside) or plain
 _CSV_FIELD: Final = r'(?:^|,)(?:"(?:[^"]|"")*"|[^,"]*)'
 _CHUNK: Final = 1 << 20
+# C0 controls other than tab (and DEL) have no place in CSV text (RFC 4180): a sign of damage
+_CONTROL: Final = r"[\x00-\x08\x0a-\x1f\x7f]"
 
 
 def _error(log: LogFile, exc: BaseException) -> InputError:
@@ -95,25 +97,18 @@ def physical_lines(log: LogFile, stdin: bytes | None, *, lenient: bool) -> pl.La
     """
     source: Any = (stdin or b"") if log.is_stdin else log.path
     # a byte-order mark (at the start, or where files were concatenated) is not part of a record
-    unmarked = pl.col(LINE).str.strip_prefix("\ufeff")
+    line = pl.col(LINE).str.strip_prefix("\ufeff")
     if not lenient or is_utf8(log, stdin):
         lf = pl.scan_lines(source, name=LINE, glob=False)
-        return lf.select(unmarked, pl.lit(None, dtype=pl.String).alias(BAD)).with_row_index(NUM)
+        return lf.select(line, pl.lit(None, dtype=pl.String).alias(BAD)).with_row_index(NUM)
     try:
         data = b"".join(_chunks(log, stdin))
     except (OSError, EOFError) as exc:
         raise _error(log, exc) from None
-    text = data.decode("utf-8", "replace")
-    if text.endswith("\n"):
-        text = text[:-1]  # a final newline ends the last line; it does not start another
-    line = pl.col(LINE).str.strip_suffix("\r").str.strip_prefix("\ufeff")
-    return (
-        pl.LazyFrame({LINE: [text]}, schema={LINE: pl.String})
-        .select(pl.col(LINE).str.split("\n"))
-        .explode(LINE)
-        .select(line.alias(LINE), pl.when(line.str.contains("\ufffd", literal=True)).then(pl.lit(NOT_UTF8)).alias(BAD))
-        .with_row_index(NUM)
-    )
+    # decoded with U+FFFD for each bad sequence, then scanned from memory like a file (in parallel)
+    text = data.decode("utf-8", "replace").encode("utf-8")
+    bad = pl.when(pl.col(LINE).str.contains("\ufffd", literal=True)).then(pl.lit(NOT_UTF8))
+    return pl.scan_lines(text, name=LINE).select(line, bad.alias(BAD)).with_row_index(NUM)
 
 
 def nonblank(line: pl.Expr) -> pl.Expr:
@@ -288,6 +283,8 @@ def csv_records(log: LogFile, *, lenient: bool) -> tuple[pl.LazyFrame, list[str]
     structural = (
         pl.when(~pl.col(_NORM))
         .then(pl.lit("malformed CSV line (broken quoting, or a quoted field spanning lines)"))
+        .when(line.str.contains(_CONTROL))
+        .then(pl.lit("malformed CSV line (control character: binary data?)"))
         .when(count != len(header))
         .then(pl.format("line has {} fields, the header has " + str(len(header)), count))
     )
