@@ -49,6 +49,8 @@ class _State:
         self.pending: int | None = None  # a signal held by `deferred`
         self.since = 0.0  # when the last interrupt was raised
         self.reported = False  # the CLI has said "interrupted"
+        self.exiting = False  # stopped or finished: later signals (Polars' late echo) change nothing
+        self.signalled = False  # a SIGINT/SIGTERM arrived at some point (seen by the watcher thread)
         self.wakeup: tuple[socket.socket, socket.socket] | None = None  # open for the life of the process
 
 
@@ -69,7 +71,11 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     if _state.depth:
         _state.pending = signum
         return
-    if isinstance(sys.exc_info()[1], KeyboardInterrupt) or time.monotonic() - _state.since < _ECHO_SECONDS:
+    if (
+        _state.exiting
+        or isinstance(sys.exc_info()[1], KeyboardInterrupt)
+        or time.monotonic() - _state.since < _ECHO_SECONDS
+    ):
         return  # already stopping: Polars' echo of the same Ctrl-C, or an impatient repeat during cleanup
     _state.since = time.monotonic()
     raise _interrupt_for(signum)
@@ -84,6 +90,7 @@ def _watch(sock: socket.socket) -> None:
             return
         if not data:
             return
+        _state.signalled = True
         if signal.SIGTERM in data:
             os.kill(os.getpid(), signal.SIGINT)
 
@@ -130,9 +137,14 @@ def exit_code(exc: BaseException | None = None) -> ExitCode:
     return ExitCode.INTERRUPTED
 
 
+def stopping() -> bool:
+    """Whether a SIGINT/SIGTERM has arrived during this run (an error that follows is its echo)."""
+    return _state.since > 0 or _state.signalled or _state.terminating
+
+
 def reported(exc: BaseException) -> ExitCode:
-    """Note that the CLI has told the user it stopped; return the exit code."""
-    _state.reported = True
+    """Note that the CLI has told the user it stopped (nothing is left to interrupt); return the exit code."""
+    _state.reported = _state.exiting = True
     return exit_code(exc)
 
 
@@ -143,6 +155,43 @@ def _message(code: ExitCode) -> str:
 def main() -> None:
     """Console entry point: handle signals first, then import and run the CLI."""
     install()
+    try:
+        _run()
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    # The run is over (done, failed or stopped): a signal from here on must not turn the exit into a death
+    # by signal, so both are ignored from now on.
+    _state.exiting = True
+    if _state.installed:
+        for signum in SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+    _forget_unhandled_interrupt()
+    if code not in (ExitCode.INTERRUPTED, ExitCode.TERMINATED) and not _state.signalled:
+        raise SystemExit(code)
+    # stopped: skip tearing down Polars (and any version of the note above that cannot be cleared)
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _forget_unhandled_interrupt() -> None:
+    """Clear CPython's note that a KeyboardInterrupt went unhandled, which makes it kill itself with SIGINT
+    at exit (status -2, not the 130 chosen here). Polars raises its KeyboardInterrupt inside code it runs
+    through the C API, which sets that note even though aicost handles the interrupt (CPython 3.11)."""
+    try:
+        import ctypes
+
+        ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt").value = 0
+    except (ImportError, ValueError, AttributeError):
+        pass  # another Python keeps it elsewhere: the os._exit above covers interrupted runs
+
+
+def _run() -> None:
     try:
         from aicost.cli import main as cli_main
 

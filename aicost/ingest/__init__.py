@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import polars as pl
 
+from aicost import interrupts
 from aicost.errors import AicostError, InputError, UsageError
 from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, to_canonical
 from aicost.ingest.files import LogFile, expand, read_stdin
@@ -19,7 +20,7 @@ from aicost.ingest.formats import CANONICAL, FORMATS, Sniff, detect, known_forma
 from aicost.ingest.formats.fields import Doc
 from aicost.ingest.formats.read import text_doc
 from aicost.ingest.lines import BAD, csv_records, jsonl_records
-from aicost.schema import USAGE_SCHEMA
+from aicost.schema import COUNT_COLUMNS, USAGE_SCHEMA
 
 __all__ = [
     "FILE",
@@ -42,6 +43,7 @@ T = TypeVar("T")
 READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
 
 _JSONL_INFER_ROWS = 1000
+_EXACT = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.String, pl.Null)
 SOURCE_FORMAT = "source_format"
 PROFILE_HINT = (
     "Bedrock application inference profile ARNs name no model: price them with --model-alias ARN=MODEL_ID "
@@ -147,8 +149,15 @@ def _line_file(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], *,
     if lenient:
         return to_canonical(jsonl_records(log, stdin), log, mapping, adapted=True)
     lf = read_raw(log, stdin)
-    if any(name.startswith("\ufeff") for name in lf.collect_schema()):
+    schema = lf.collect_schema()
+    if any(name.startswith("\ufeff") for name in schema):
         raise InputError(f"{log.display}: a byte-order mark read into the first key's name")
+    # a count column inferred as a float (a 1.0 among the first rows) or as a wider integer (a value
+    # beyond Int64) would pass every value through a float: read it as text, parsed exactly per row
+    inexact = {c: pl.String() for c in COUNT_COLUMNS if c in schema and schema[c] not in _EXACT}
+    if inexact:
+        source = stdin if log.is_stdin and stdin is not None else log.path
+        lf = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides=inexact)
     return to_canonical(lf, log, mapping)
 
 
@@ -258,6 +267,8 @@ def tolerant(ingested: Ingested, run: Callable[[Ingested], T]) -> tuple[T, Inges
     try:
         return run(ingested), ingested
     except READ_ERRORS as exc:
+        if interrupts.stopping():
+            raise KeyboardInterrupt from exc  # Ctrl-C broke the plan: stop, do not read it all again
         if ingested.lenient or ingested.source is None:
             raise blame(ingested, run, exc) from None
     # outside the except block, so a Ctrl-C during the second run is not taken for the first one's echo
