@@ -430,3 +430,13 @@ def test_unknown_key_says_which_keys_belong_there(cli: Cli, tmp_path: Path) -> N
     result = cli("simulate", log, "--scenario", scenario)
     assert_error(result, 1, f"{scenario}: key move[0]: unknown key 'shre'", "expected one of: name, from, where")
     assert "share" in result.stderr
+
+
+def test_damaged_stdin_lines_are_named_by_their_line(cli: Cli) -> None:
+    piped = jsonl(GOOD, "", b"\xff\xfe not text", GOOD_LINE[:20], GOOD)
+    assert_error(cli("report", "-", input=piped), 1, "<stdin>: line 3", "not valid UTF-8")
+    result = cli("report", "-", "--format", "json", "--on-error", "skip", input=piped)
+    doc = json.loads(result.stdout)
+    _accounting(doc)
+    assert (doc["rows_read"], doc["rows_priced"], doc["rows_rejected"]) == (4, 2, 2)
+    assert [r["first"] for r in doc["rejections"]] == ["<stdin>: line 3", "<stdin>: line 4"]

@@ -6,9 +6,10 @@ provider bodies, gateway exports and agent sessions; each is adapted to the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+import gzip
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -238,6 +239,7 @@ def scan_logs(
         stdin = read_stdin()
     if stdin is not None and not stdin.strip():
         raise InputError("<stdin>: no input; pipe JSONL usage records into `-`")
+    files = [replace(f, data=stdin) if f.is_stdin else f for f in files]
     opened = [_open(log, stdin, mapping or {}, options) for log in files]
     frames = _frames(opened, stdin, mapping or {}, options.lenient)
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
@@ -323,16 +325,23 @@ def locate_row(log: LogFile, row: int) -> str:
 
 def _jsonl_line(log: LogFile, row: int) -> int:
     """The 1-based line of the row-th record, skipping blank lines (read only when reporting an error)."""
-    if log.is_stdin or log.path.endswith((".gz", ".zst", ".zstd")):
-        return row + 1
     try:
-        with open(log.path, "rb") as fh:
-            seen = -1
-            for number, line in enumerate(fh, start=1):
-                if line.strip():
-                    seen += 1
-                    if seen == row:
-                        return number
-    except OSError:
+        for number, line in enumerate(_raw_lines(log), start=1):
+            if line.removeprefix(b"\xef\xbb\xbf").strip():
+                row -= 1
+                if row < 0:
+                    return number
+    except (OSError, EOFError):
         pass
     return row + 1
+
+
+def _raw_lines(log: LogFile) -> Iterator[bytes]:
+    if log.is_stdin:
+        yield from (log.data or b"").split(b"\n")
+    elif log.path.endswith((".zst", ".zstd")):
+        return  # no zstd reader in the standard library: fall back to the record number
+    else:
+        opener: Any = gzip.open if log.path.endswith(".gz") else open
+        with opener(log.path, "rb") as fh:
+            yield from fh
