@@ -2,7 +2,8 @@
 
 An interrupted or failed write leaves the previous file intact and no temporary file behind: the
 temporary file is created and renamed (or removed) with Ctrl-C/SIGTERM held (`interrupts.deferred`), so
-a signal cannot fall between making it and noting it for removal. A replaced file keeps its permissions.
+a signal cannot fall between making it and noting it for removal. A replaced file keeps its permissions;
+a symlink keeps pointing where it did; a device or pipe (`--output /dev/stdout`) is written directly.
 Only SIGKILL or a power cut can leave a `.NAME.*.tmp` file beside the target.
 """
 
@@ -74,6 +75,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target = Path(target)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give a file name")
+    # through a symlink, replace the file it points to (not the link); a device or pipe (/dev/stdout, a
+    # FIFO) cannot be replaced at all, only written to
+    if target.exists() and not target.is_file():
+        yield target
+        return
+    target = Path(os.path.realpath(target))
     created: list[Path] = []
     tmp: Path | None = None
     try:

@@ -228,3 +228,15 @@ def test_the_console_entry_point_installs_signal_handling_before_polars() -> Non
     )
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_symlink_or_a_device_as_target(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    atomic_write_bytes(link, b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"  # the file behind the link was replaced
+    atomic_write_bytes(Path(os.devnull), b"discarded")  # a device is written to, never replaced
+    assert Path(os.devnull).exists() and not Path(os.devnull).is_file()
+    assert others(tmp_path) == ["link.json", "real.json"]
