@@ -111,6 +111,21 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
         1,
         "more than a year in the future",
     ),
+    ("jsonl-epoch-zero", "a.jsonl", jsonl(GOOD, {**GOOD, "timestamp": 0}), 1, "line 2: timestamp is before 2000"),
+    (
+        "jsonl-deep-nesting",
+        "a.jsonl",
+        jsonl(GOOD, '{"model": "x", "t": ' + "[" * 50_000 + "]" * 50_000 + "}"),
+        1,
+        "line 2: not a JSON object",
+    ),
+    (
+        "jsonl-endless-number",
+        "a.jsonl",
+        jsonl(GOOD, '{"model": "x", "input_tokens": ' + "9" * 50_000 + "}"),
+        1,
+        "line 2:",
+    ),
     ("jsonl-missing-model", "a.jsonl", jsonl(GOOD, {**GOOD, "model": " "}), 1, "line 2: missing model"),
     (
         "jsonl-zero-requests",
@@ -137,6 +152,14 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
     ("csv-header-only", "a.csv", csv(), 1, "no usage rows"),
     ("csv-semicolons", "a.csv", b"model;input_tokens\ngpt-4o;5\n", 1, "'model'"),
     ("csv-binary", "a.csv", b"\x00\x01\x02" + bytes(range(256)) * 20, 1, "binary data"),
+    ("csv-reserved-column", "a.csv", b"model,input_tokens,_aicost_bad\ngpt-4o,5,x\n", 1, "reserved"),
+    (
+        "csv-duplicate-column",
+        "a.csv",
+        b"model,input_tokens,model\ngpt-4o,5,x\n",
+        1,
+        "line 1: column 'model' appears twice",
+    ),
     # Parquet: a file that is not Parquet, damaged pages, columns of the wrong type
     ("parquet-not-parquet", "a.parquet", b"model,input_tokens\ngpt-4o,5\n", 1, "cannot read as parquet"),
     ("parquet-empty", "a.parquet", b"", 1, "cannot read as parquet"),

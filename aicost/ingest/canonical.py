@@ -46,6 +46,8 @@ _SNIFF_ROWS = 500
 # A call logged more than this after the run started is a damaged time (year 2999, a mangled epoch), not
 # usage: rejected. Not a day: pricing calls dated after an announced price change is a real use.
 FUTURE_SLACK = dt.timedelta(days=366)
+# Before any LLM API: an epoch of 0 written for a missing time, or a mangled one (rejected too).
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _INTEGER_TYPES = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _FLOAT_TYPES = (pl.Float32, pl.Float64)
 
@@ -264,7 +266,8 @@ def to_canonical(lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, 
 
 def _reject_implausible(lf: pl.LazyFrame) -> pl.LazyFrame:
     """Reject (unless skipped or already rejected) rows whose parsed values cannot be usage: a call dated
-    more than FUTURE_SLACK after now, tokens for zero requests (no per-request size to price tiers by).
+    more than FUTURE_SLACK after now or before EARLIEST, tokens for zero requests (no per-request size to
+    price tiers by).
 
     Checked on the parsed columns, so no text is parsed twice.
     """
@@ -273,6 +276,8 @@ def _reject_implausible(lf: pl.LazyFrame) -> pl.LazyFrame:
     why = (
         pl.when(pl.col("timestamp") > horizon)
         .then(pl.lit("timestamp is more than a year in the future"))
+        .when(pl.col("timestamp") < pl.lit(EARLIEST, dtype=TIMESTAMP_DTYPE))
+        .then(pl.lit("timestamp is before 2000 (a zero or mangled time?)"))
         .when((pl.col("requests") == 0) & tokens)
         .then(pl.lit("requests is 0 but the row has tokens"))
     )

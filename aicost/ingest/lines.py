@@ -133,7 +133,7 @@ def sample_keys(log: LogFile, stdin: bytes | None, limit: int = KEY_SAMPLE) -> t
     for line in head_lines(log, stdin):
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if not isinstance(record, dict):
             continue
@@ -240,12 +240,17 @@ def csv_header(log: LogFile) -> list[str]:
         raise InputError(f"{log.display}: binary data, not a CSV file")
     if "\ufffd" in first:
         raise InputError(f"{log.display}: binary data, not a CSV file")
-    names = next(csv.reader([first.removeprefix("\ufeff").rstrip("\r")]))
+    try:
+        names = next(csv.reader([first.removeprefix("\ufeff").rstrip("\r")]))
+    except csv.Error as exc:
+        raise InputError(f"{log.display}: line 1: not a CSV header ({exc})") from None
     out: list[str] = []
     for i, name in enumerate(names):
         name = name.strip() or f"column_{i + 1}"
         if name in out:
             raise InputError(f"{log.display}: line 1: column {name!r} appears twice in the header")
+        if name.startswith(INTERNAL_PREFIX):
+            raise InputError(f"{log.display}: column names starting with {INTERNAL_PREFIX!r} are reserved ({name})")
         out.append(name)
     return out
 

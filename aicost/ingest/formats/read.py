@@ -112,7 +112,9 @@ def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
             if not exc.msg.startswith("Extra data"):
                 raise InputError(f"{log.display}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
             # JSON lines under a .json name (Bedrock's S3 logs are *.json.gz with one record per line)
-            out.log = LogFile(path=log.path, kind="jsonl", index=log.index)
+            out.log = LogFile(path=log.path, kind="jsonl", index=log.index, data=log.data)
+        except (ValueError, RecursionError) as exc:  # nested thousands deep, a number of 5,000 digits
+            raise InputError(f"{log.display}: not a JSON document aicost can read ({exc})") from None
         else:
             top = out.document if isinstance(out.document, list) else [out.document]
             out.records = [r for r in top[:SAMPLE_RECORDS] if isinstance(r, dict)]
@@ -126,8 +128,8 @@ def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
         lines += 1
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+        except (ValueError, RecursionError):
+            continue  # a damaged line: the reader rejects it, with its line number
         if isinstance(record, dict):
             out.records.append(record)
         if len(out.records) >= SAMPLE_RECORDS:
