@@ -232,13 +232,9 @@ def csv_header(log: LogFile) -> list[str]:
     first = next(iter(head_lines(log, None)), None)
     if first is None or not first.strip(BLANK):
         raise InputError(f"{log.display}: empty file (a CSV log needs a header line and rows)")
-    if first.startswith(("\ufffd\ufffd", "\xff\xfe")) or "\x00" in first:
-        if first.startswith("\ufffd\ufffd"):
-            raise InputError(
-                f"{log.display}: UTF-16 text; aicost reads UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)"
-            )
-        raise InputError(f"{log.display}: binary data, not a CSV file")
-    if "\ufffd" in first:
+    if first.startswith("\ufffd\ufffd"):  # a UTF-16 byte-order mark, decoded as UTF-8
+        raise InputError(f"{log.display}: {UTF16}")
+    if "\x00" in first or "\ufffd" in first:
         raise InputError(f"{log.display}: binary data, not a CSV file")
     try:
         names = next(csv.reader([first.removeprefix("\ufeff").rstrip("\r")]))

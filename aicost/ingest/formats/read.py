@@ -76,11 +76,6 @@ def _read_bytes(log: LogFile, stdin: bytes | None) -> bytes:
         raise _error(log, exc) from None
 
 
-def lines_source(log: LogFile, stdin: bytes | None) -> str | bytes:
-    """What `scan_lines` reads for a file (the bytes of stdin, else the path)."""
-    return (stdin or b"") if log.is_stdin else log.path
-
-
 def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
     """Sample a file for format detection (a few hundred records; whole JSON documents are parsed)."""
     out = Sniff(log=log)
