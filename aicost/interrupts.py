@@ -56,6 +56,8 @@ class _State:
 
 _state = _State()
 _ECHO_SECONDS: Final = 1.0
+_RETRY_SECONDS: Final = 0.05
+_POLARS: Final = os.sep + "polars" + os.sep
 
 
 def _interrupt_for(signum: int) -> KeyboardInterrupt:
@@ -77,8 +79,19 @@ def _handler(signum: int, frame: FrameType | None) -> None:
         or time.monotonic() - _state.since < _ECHO_SECONDS
     ):
         return  # already stopping: Polars' echo of the same Ctrl-C, or an impatient repeat during cleanup
+    if frame is not None and _POLARS in frame.f_code.co_filename:
+        # Python code that Polars' engine may be calling back into: raised here, the interrupt can become
+        # a panic inside Polars. Polars aborts a running query on SIGINT by itself; if none was running,
+        # the signal comes again shortly, to be raised outside Polars.
+        threading.Timer(_RETRY_SECONDS, _again).start()
+        return
     _state.since = time.monotonic()
     raise _interrupt_for(signum)
+
+
+def _again() -> None:
+    if not (_state.exiting or _state.since):
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def _watch(sock: socket.socket) -> None:
@@ -92,6 +105,7 @@ def _watch(sock: socket.socket) -> None:
             return
         _state.signalled = True
         if signal.SIGTERM in data:
+            _state.terminating = True  # before the SIGINT below, so the exit code says SIGTERM
             os.kill(os.getpid(), signal.SIGINT)
 
 
@@ -196,7 +210,11 @@ def _run() -> None:
         from aicost.cli import main as cli_main
 
         cli_main()
-    except KeyboardInterrupt as exc:  # before the CLI's own handling was in place (while importing)
+    except (KeyboardInterrupt, Exception) as exc:
+        # before the CLI's own handling was in place (while importing): an interrupt raised inside, say,
+        # class creation comes out as another error
+        if not isinstance(exc, KeyboardInterrupt) and not stopping():
+            raise
         code = exit_code(exc)
         sys.stderr.write(_message(code))
         raise SystemExit(int(code)) from None
