@@ -44,6 +44,7 @@ T = TypeVar("T")
 READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
 
 _JSONL_INFER_ROWS = 1000
+_TIMESTAMP_SAMPLE = 500  # as many timestamps as to_canonical samples for their layouts
 _EXACT = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.String, pl.Null)
 SOURCE_FORMAT = "source_format"
 PROFILE_HINT = (
@@ -130,36 +131,42 @@ def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], le
     JSON lines are scanned by Polars' NDJSON reader, fastest on clean files; CSV is read line by line
     (Polars' scanner would fill a short row with nulls). If reading fails here (sampling the schema and
     timestamp layouts), or the whole plan fails later (see `tolerant`), the file is read leniently: line by
-    line, with lines that are not UTF-8 rejected rather than failing it.
+    line, with lines that are not UTF-8 rejected rather than failing it. A problem with the columns is an
+    error either way.
     """
     if log.kind not in ("jsonl", "csv"):
         return to_canonical(read_raw(log, stdin), log, mapping)
-    if not lenient:
-        try:
-            return _line_file(log, stdin, mapping, lenient=False)
-        except (InputError, *READ_ERRORS):
-            pass  # read it again leniently: the same error if it is about the columns, not a line
-    return _line_file(log, stdin, mapping, lenient=True)
-
-
-def _line_file(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], *, lenient: bool) -> pl.LazyFrame:
+    fast = None if lenient else _fast(log, stdin)
+    if fast is not None:
+        return to_canonical(fast, log, mapping, adapted=log.kind == "csv")
     if log.kind == "csv":
-        lf, _ = csv_records(log, lenient=lenient)
-        lf = lf.rename({BAD: REJECT}).with_columns(pl.lit(None, dtype=pl.String).alias(SKIP))
-        return to_canonical(lf, log, mapping, adapted=True)
-    if lenient:
-        return to_canonical(jsonl_records(log, stdin), log, mapping, adapted=True)
-    lf = read_raw(log, stdin)
-    schema = lf.collect_schema()
-    if any(name.startswith("\ufeff") for name in schema):
-        raise InputError(f"{log.display}: a byte-order mark read into the first key's name")
-    # a count column inferred as a float (a 1.0 among the first rows) or as a wider integer (a value
-    # beyond Int64) would pass every value through a float: read it as text, parsed exactly per row
-    inexact = {c: pl.String() for c in COUNT_COLUMNS if c in schema and schema[c] not in _EXACT}
-    if inexact:
-        source = stdin if log.is_stdin and stdin is not None else log.path
-        lf = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides=inexact)
-    return to_canonical(lf, log, mapping)
+        return to_canonical(_csv(log, lenient=True), log, mapping, adapted=True)
+    return to_canonical(jsonl_records(log, stdin), log, mapping, adapted=True)
+
+
+def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:
+    lf, _ = csv_records(log, lenient=lenient)
+    return lf.rename({BAD: REJECT}).with_columns(pl.lit(None, dtype=pl.String).alias(SKIP))
+
+
+def _fast(log: LogFile, stdin: bytes | None) -> pl.LazyFrame | None:
+    """The fast reader's frame, if it reads what to_canonical samples (schema, timestamp layouts)."""
+    try:
+        lf = _csv(log, lenient=False) if log.kind == "csv" else read_raw(log, stdin)
+        schema = lf.collect_schema()
+        if any(name.startswith("\ufeff") for name in schema):
+            return None  # a byte-order mark read into the first key's name
+        # a count column inferred as a float (a 1.0 among the first rows) or as a wider integer (a value
+        # beyond Int64) would pass every value through a float: read it as text, parsed exactly per row
+        inexact = {c: pl.String() for c in COUNT_COLUMNS if c in schema and schema[c] not in _EXACT}
+        if inexact:
+            source = stdin if log.is_stdin and stdin is not None else log.path
+            lf = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides=inexact)
+        if schema.get("timestamp") == pl.String:
+            lf.select(pl.col("timestamp").drop_nulls().head(_TIMESTAMP_SAMPLE)).collect()
+    except READ_ERRORS:
+        return None
+    return lf
 
 
 @dataclass
