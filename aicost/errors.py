@@ -12,7 +12,8 @@ class ExitCode(IntEnum):
     ERROR = 1  # a domain error: bad data, unknown file, failed update
     USAGE = 2  # a command-line usage error
     GATE = 3  # a gate was breached (budget, savings or quality threshold), after printing the result
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C (SIGINT), after cleaning up
+    TERMINATED = 143  # SIGTERM, after cleaning up
 
 
 class AicostError(Exception):
@@ -23,6 +24,10 @@ class AicostError(Exception):
 
 class InputError(AicostError):
     """A log file cannot be read or does not fit the usage schema."""
+
+
+class OutputError(AicostError):
+    """A result cannot be written where it was asked to go (nothing was written)."""
 
 
 class PriceTableError(AicostError):

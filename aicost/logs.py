@@ -93,9 +93,11 @@ def inspect_logs(
     mapping: Mapping[str, str] | None = None,
     ingest: IngestOptions | None = None,
     pricing: Path | None = None,
+    on_error: OnError = "skip",
 ) -> InspectResult:
-    """Read every file (malformed rows are counted, not fatal) and describe each."""
-    usage = price_logs(inputs, mapping=mapping, pricing=pricing, on_error="skip", ingest=ingest, by_file=True)
+    """Read every file and describe each; malformed rows are counted (`on_error="fail"`: an error, to
+    validate logs)."""
+    usage = price_logs(inputs, mapping=mapping, pricing=pricing, on_error=on_error, ingest=ingest, by_file=True)
     cells = usage.cells.frame
     ingested = usage.ingested
     files = []

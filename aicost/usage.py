@@ -24,7 +24,7 @@ from aicost.costing import (
     decode_first_bad,
 )
 from aicost.errors import InputError, UnpricedError, UsageError
-from aicost.ingest import NOTE, REJECT, SKIP, Ingested, IngestOptions, locate_row, scan_logs
+from aicost.ingest import NOTE, REJECT, SKIP, Ingested, IngestOptions, locate_row, scan_logs, tolerant
 from aicost.pricing import PriceBook, load_book
 
 OnError = Literal["fail", "skip"]
@@ -179,10 +179,18 @@ def price_logs(
         by_file=by_file,
         merge=merge_cells,
     )
-    # costing strips text and checks for missing models once per cell, not once per row
-    rows = ingested.text_as_read if ingested.text_as_read is not None else ingested.frame
-    countable = all(f.kind == "parquet" for f in ingested.files)
-    cells = build_cells(rows, book, spec, ingested.tags, countable=countable)
+    # costing strips text and checks for missing models once per cell, not once per row; a damaged line
+    # the fast readers refuse is met only as the plan runs: then the logs are read line by line
+    cells, ingested = tolerant(
+        ingested,
+        lambda logs: build_cells(
+            logs.text_as_read if logs.text_as_read is not None else logs.frame,
+            book,
+            spec,
+            logs.tags,
+            countable=all(f.kind == "parquet" for f in logs.files),
+        ),
+    )
     accounting = account(cells.frame, ingested)
     if accounting.rows_read == 0:
         raise InputError(f"{_names(ingested)}: no usage rows")

@@ -23,11 +23,11 @@ import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec
+from typing import Annotated, Any, NoReturn, ParamSpec
 
 import typer
 
-from aicost import config, export, progress
+from aicost import config, export, interrupts, progress
 from aicost.errors import AicostError, ExitCode, UsageError
 from aicost.export import Format
 from aicost.ingest import IngestOptions, known_formats
@@ -243,26 +243,35 @@ def handled(command: Callable[P, None]) -> Callable[P, None]:
             # long scans report progress on a terminal's stderr (never with --quiet or NO_COLOR)
             with progress.reporting(scan_progress(quiet=bool(kwargs.get("quiet", False)))):
                 command(*args, **kwargs)
-        except AicostError as exc:
-            if debug_enabled():
-                traceback.print_exc()
-            Messages().error(str(exc))
-            raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            Messages().error("interrupted")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except KeyboardInterrupt as exc:
+            _stopped(exc)
         except BrokenPipeError:
             # the reader went away (`| head`): nothing more to say
             raise typer.Exit(int(ExitCode.ERROR)) from None
         except typer.Exit:
             raise
         except Exception as exc:
+            if interrupts.stopping():
+                # Ctrl-C/SIGTERM raised inside a library callback can surface as some other error
+                _stopped(exc)
             if debug_enabled():
-                raise
+                if not isinstance(exc, AicostError):
+                    raise
+                traceback.print_exc()
+            if isinstance(exc, AicostError):
+                Messages().error(str(exc))
+                raise typer.Exit(int(exc.exit_code)) from None
             Messages().error(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
             raise typer.Exit(int(ExitCode.ERROR)) from None
 
     return wrapper
+
+
+def _stopped(exc: BaseException) -> NoReturn:
+    # whatever was being written has been removed by now (aicost.atomic): nothing partial remains
+    code = interrupts.reported(exc)
+    Messages().error("terminated" if code == ExitCode.TERMINATED else "interrupted")
+    raise typer.Exit(int(code)) from None
 
 
 def warn_all(messages: Messages, warnings: list[str]) -> None:

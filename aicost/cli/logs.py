@@ -14,6 +14,7 @@ from aicost.cli.common import (
     Logs,
     MapOpt,
     ModelAliasOpt,
+    OnErrorMode,
     OnErrorOpt,
     OutputOpt,
     PricingOpt,
@@ -45,14 +46,26 @@ def inspect(
     pricing: PricingOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    on_error: Annotated[
+        OnErrorMode,
+        typer.Option(
+            "--on-error",
+            help="skip: count malformed rows (file and line of the first of each kind); fail: exit 1 at the "
+            "first one, to validate logs.",
+        ),
+    ] = OnErrorMode.skip,
     quiet: QuietOpt = None,
 ) -> None:
     """Per file: the detected format, rows read/kept/rejected/skipped/duplicated, time range, models and
-    whether they are priced, and warnings. Malformed rows are counted here, never fatal."""
+    whether they are priced, and warnings. Malformed rows are counted here (unless --on-error fail)."""
     s = settings(pricing=pricing, quiet=quiet)
     messages = Messages(quiet=s.quiet)
     result = inspect_logs(
-        logs, mapping=parse_mapping(mapping), ingest=ingest_options(log_format, model_alias), pricing=s.pricing_arg
+        logs,
+        mapping=parse_mapping(mapping),
+        ingest=ingest_options(log_format, model_alias),
+        pricing=s.pricing_arg,
+        on_error=on_error.value,
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
     export.write_result(result, plain_format(fmt, output), output, table=lambda: render_inspect(result, to_terminal))

@@ -6,28 +6,22 @@ provider bodies, gateway exports and agent sessions; each is adapted to the same
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+import gzip
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import polars as pl
 
-from aicost.errors import InputError, UsageError
-from aicost.ingest.canonical import (
-    FILE,
-    NOTE,
-    PREF,
-    REJECT,
-    ROW,
-    SKIP,
-    clean_text,
-    has_source_column,
-    to_canonical,
-)
+from aicost import interrupts
+from aicost.errors import AicostError, InputError, UsageError
+from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, clean_text, to_canonical
 from aicost.ingest.files import LogFile, expand, read_stdin
 from aicost.ingest.formats import CANONICAL, FORMATS, Sniff, detect, known_formats, sniff
 from aicost.ingest.formats.fields import Doc
 from aicost.ingest.formats.read import text_doc
-from aicost.schema import USAGE_SCHEMA
+from aicost.ingest.lines import BAD, csv_header, csv_records, jsonl_records
+from aicost.schema import COUNT_COLUMNS, USAGE_SCHEMA
 
 __all__ = [
     "FILE",
@@ -42,9 +36,16 @@ __all__ = [
     "known_formats",
     "locate_row",
     "scan_logs",
+    "tolerant",
 ]
 
+T = TypeVar("T")
+# what a plan over log files can fail with once it runs: a reader refusing a line, a damaged file, a panic
+READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
+
 _JSONL_INFER_ROWS = 1000
+_TIMESTAMP_SAMPLE = 500  # as many timestamps as to_canonical samples for their layouts
+_EXACT = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.String, pl.Null)
 SOURCE_FORMAT = "source_format"
 PROFILE_HINT = (
     "Bedrock application inference profile ARNs name no model: price them with --model-alias ARN=MODEL_ID "
@@ -59,11 +60,24 @@ class IngestOptions:
 
     log_format: str | None = None
     model_aliases: Mapping[str, str] = field(default_factory=dict)
+    # read every line-based file line by line, so a damaged line is one rejected row (see ingest.lines);
+    # set when the fast readers refused something, by `tolerant`
+    lenient: bool = False
 
     def check(self) -> None:
         """Refuse an unknown --log-format name, listing the known ones."""
         if self.log_format is not None and self.log_format not in known_formats():
             raise UsageError(f"--log-format {self.log_format}: unknown format (known: {', '.join(known_formats())})")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What was asked for, kept so the same logs can be read again (standard input included)."""
+
+    inputs: list[str]
+    mapping: Mapping[str, str]
+    options: IngestOptions
+    stdin: bytes | None
 
 
 @dataclass
@@ -78,6 +92,18 @@ class Ingested:
     request_ids: bool = True
     # `frame` before its text is stripped and missing models rejected: cheaper to group by (costing)
     text_as_read: pl.LazyFrame | None = None
+    source: _Source | None = None
+
+    @property
+    def lenient(self) -> bool:
+        """Whether line-based files were read line by line (see `tolerant`)."""
+        return self.source is not None and self.source.options.lenient
+
+    def reread(self, inputs: list[str] | None = None) -> Ingested:
+        """The same logs (or some of them) read again, line-based files line by line."""
+        assert self.source is not None
+        src = self.source
+        return scan_logs(inputs or src.inputs, src.mapping, replace(src.options, lenient=True), stdin=src.stdin)
 
     def file(self, index: int) -> LogFile:
         """The file with a given index."""
@@ -88,27 +114,72 @@ class Ingested:
         return self.formats[index] if index < len(self.formats) else CANONICAL
 
 
-def read_raw(log: LogFile, stdin: bytes | None = None) -> pl.LazyFrame:
-    """A lazy frame over one canonical file's records, as written."""
+def read_raw(
+    log: LogFile, stdin: bytes | None = None, overrides: Mapping[str, pl.DataType] | None = None
+) -> pl.LazyFrame:
+    """A lazy frame over one canonical Parquet, JSON lines or JSON file's records, as written."""
     try:
         if log.kind == "parquet":
             return pl.scan_parquet(log.path)
         if log.kind == "jsonl":
             source = stdin if log.is_stdin and stdin is not None else log.path
-            lf = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS)
+            lf = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides=overrides)
             # a key null on every sampled line is inferred as Null and fails on its first value: read it as
             # text (canonical columns parse text; a later service_tier or cache count is not an error)
             nulls = {c: pl.String() for c, dtype in lf.collect_schema().items() if dtype == pl.Null}
-            return (
-                pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides=nulls) if nulls else lf
-            )
-        if log.kind == "csv":
-            return pl.scan_csv(log.path, infer_schema_length=10_000)
+            if nulls:
+                lf = pl.scan_ndjson(
+                    source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides={**nulls, **(overrides or {})}
+                )
+            return lf
         if log.kind == "json":
             return pl.read_json(log.path, infer_schema_length=_JSONL_INFER_ROWS).lazy()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputError(f"{log.display}: cannot read as {log.kind} ({str(exc).splitlines()[0][:200]})") from None
     raise InputError(f"{log.display}: {log.kind} logs need a log-format adapter; none matches this file")
+
+
+def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], lenient: bool) -> pl.LazyFrame:
+    """One canonical file in the usage schema.
+
+    JSON lines are scanned by Polars' NDJSON reader, fastest on clean files; CSV is read line by line
+    (Polars' scanner would fill a short row with nulls). If reading fails here (sampling the schema and
+    timestamp layouts), or the whole plan fails later (see `tolerant`), the file is read leniently: line by
+    line, with lines that are not UTF-8 rejected rather than failing it. A problem with the columns is an
+    error either way.
+    """
+    if log.kind not in ("jsonl", "csv"):
+        return to_canonical(read_raw(log, stdin), log, mapping, strip_text=False)
+    fast = None if lenient else _fast(log, stdin)
+    if fast is not None:
+        return to_canonical(fast, log, mapping, adapted=log.kind == "csv", strip_text=False)
+    if log.kind == "csv":
+        return to_canonical(_csv(log, lenient=True), log, mapping, adapted=True, strip_text=False)
+    return to_canonical(jsonl_records(log, stdin), log, mapping, adapted=True, strip_text=False)
+
+
+def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:
+    lf, _ = csv_records(log, lenient=lenient)
+    return lf.rename({BAD: REJECT}).with_columns(pl.lit(None, dtype=pl.String).alias(SKIP))
+
+
+def _fast(log: LogFile, stdin: bytes | None) -> pl.LazyFrame | None:
+    """The fast reader's frame, if it reads what to_canonical samples (schema, timestamp layouts)."""
+    try:
+        lf = _csv(log, lenient=False) if log.kind == "csv" else read_raw(log, stdin)
+        schema = lf.collect_schema()
+        if any(name.startswith("\ufeff") for name in schema):
+            return None  # a byte-order mark read into the first key's name
+        # a count column inferred as a float (a 1.0 among the first rows) or as a wider integer (a value
+        # beyond Int64) would pass every value through a float: read it as text, parsed exactly per row
+        inexact = {c: pl.String() for c in COUNT_COLUMNS if c in schema and schema[c] not in _EXACT}
+        if inexact:
+            lf = read_raw(log, stdin, overrides=inexact)
+        if schema.get("timestamp") == pl.String:
+            lf.select(pl.col("timestamp").drop_nulls().head(_TIMESTAMP_SAMPLE)).collect()
+    except (InputError, *READ_ERRORS):
+        return None  # read line by line: the same error if it is about the file, else one rejected line
+    return lf
 
 
 @dataclass
@@ -123,6 +194,8 @@ class _Opened:
 def _open(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], options: IngestOptions) -> _Opened:
     forced = options.log_format
     sniffed = sniff(log, stdin) if forced != CANONICAL or log.kind == "json" else None
+    if sniffed is not None:
+        sniffed.lenient = options.lenient
     log = sniffed.log if sniffed is not None else log
     name = forced or (detect(sniffed, FORMATS, mapping) if sniffed is not None else CANONICAL)
     if name != CANONICAL and log.kind not in FORMATS[name].kinds:
@@ -136,7 +209,9 @@ def _adapted(name: str, doc: Doc, log: LogFile) -> pl.LazyFrame:
     return to_canonical(adapted, log, {}, adapted=True, strip_text=False)
 
 
-def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, str]) -> list[pl.LazyFrame]:
+def _frames(
+    opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, str], lenient: bool
+) -> list[pl.LazyFrame]:
     """One canonical frame per file, except that line-based files of one format (and layout) share one
     frame: a folder of thousands of Claude Code sessions is one plan, not thousands."""
     groups: dict[tuple[str, Hashable], list[_Opened]] = {}
@@ -155,7 +230,7 @@ def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, st
     for slot in slots:
         if isinstance(slot, _Opened):
             if slot.name == CANONICAL:
-                frames.append(to_canonical(read_raw(slot.log, stdin), slot.log, mapping, strip_text=False))
+                frames.append(_canonical(slot.log, stdin, mapping, lenient))
             else:
                 assert slot.sniffed is not None
                 frames.append(_adapted(slot.name, FORMATS[slot.name].open(slot.sniffed, stdin), slot.log))
@@ -167,18 +242,26 @@ def _frames(opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, st
 
 
 def scan_logs(
-    inputs: list[str], mapping: Mapping[str, str] | None = None, options: IngestOptions | None = None
+    inputs: list[str],
+    mapping: Mapping[str, str] | None = None,
+    options: IngestOptions | None = None,
+    *,
+    stdin: bytes | None = None,
 ) -> Ingested:
-    """Expand LOGS arguments and return their canonical usage as one lazy frame."""
+    """Expand LOGS arguments and return their canonical usage as one lazy frame.
+
+    `stdin` is standard input already read (by an earlier scan of the same logs).
+    """
     options = options or IngestOptions()
     options.check()
     files = expand(inputs)
-    stdin = read_stdin() if any(f.is_stdin for f in files) else None
+    if stdin is None and any(f.is_stdin for f in files):
+        stdin = read_stdin()
     if stdin is not None and not stdin.strip():
         raise InputError("<stdin>: no input; pipe JSONL usage records into `-`")
+    files = [replace(f, data=stdin) if f.is_stdin else f for f in files]
     opened = [_open(log, stdin, mapping or {}, options) for log in files]
-    frames = _frames(opened, stdin, mapping or {})
-    # text as read (unstripped, missing models not yet rejected): costing does both once per cell
+    frames = _frames(opened, stdin, mapping or {}, options.lenient)
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     schemas = [f.collect_schema() for f in frames]
     tags = list(dict.fromkeys(c for s in schemas for c in s if c not in USAGE_SCHEMA and not c.startswith("_aicost_")))
@@ -193,20 +276,79 @@ def scan_logs(
             tags.append(LOGGED_MODEL)
     if {"bedrock-log", "bedrock-converse", "litellm"} & set(formats):
         frame = _profile_hint(frame, has_note=any(NOTE in s for s in schemas))
-    # is_first_distinct is stateful: de-duplicate only where some input can carry request ids
-    request_ids = any(
-        o.name != CANONICAL or has_source_column(read_raw(o.log, stdin), mapping or {}, "request_id")
-        for o in opened
-        if o.log.kind in ("parquet", "jsonl", "csv", "json") or o.name != CANONICAL
-    )
+    source = _Source(inputs=list(inputs), mapping=dict(mapping or {}), options=options, stdin=stdin)
     return Ingested(
         frame=clean_text(frame),
         files=logs,
         tags=tags,
         formats=formats,
-        request_ids=request_ids,
+        # is_first_distinct is stateful: de-duplicate only where some input can carry request ids
+        request_ids=any(_has_request_ids(o, stdin, mapping or {}) for o in opened),
+        # text as read (unstripped, missing models not yet rejected): costing does both once per cell
         text_as_read=frame,
+        source=source,
     )
+
+
+def _has_request_ids(opened: _Opened, stdin: bytes | None, mapping: Mapping[str, str]) -> bool:
+    """Whether a file can carry request ids (adapters may; a canonical file if it has the column)."""
+    if opened.name != CANONICAL:
+        return True
+    try:
+        if opened.log.kind == "csv":
+            columns = csv_header(opened.log)
+        else:
+            columns = read_raw(opened.log, stdin).collect_schema().names()
+    except (InputError, *READ_ERRORS):
+        return True  # cannot tell cheaply: de-duplicate to be safe
+    return "request_id" in columns or mapping.get("request_id") in columns
+
+
+def tolerant(ingested: Ingested, run: Callable[[Ingested], T]) -> tuple[T, Ingested]:
+    """Run a plan over the logs (`run` collects it); if reading fails, read line by line and run it again.
+
+    The fast readers fail a whole plan on one damaged line, which they only meet as the plan runs; read
+    line by line, that line is one rejected row. If the plan still fails, the file at fault is named.
+    Returns the result and the logs as finally read.
+    """
+    try:
+        return run(ingested), ingested
+    except READ_ERRORS as exc:
+        if interrupts.stopping():
+            raise KeyboardInterrupt from exc  # Ctrl-C broke the plan: stop, do not read it all again
+        if ingested.lenient or ingested.source is None:
+            raise blame(ingested, run, exc) from None
+    # outside the except block, so a Ctrl-C during the second run is not taken for the first one's echo
+    again = ingested.reread()
+    try:
+        return run(again), again
+    except READ_ERRORS as exc:
+        raise blame(again, run, exc) from None
+
+
+def blame(ingested: Ingested, run: Callable[[Ingested], object], exc: BaseException) -> AicostError:
+    """The error for a plan that failed: the first file that fails it alone, named (checked only on failure)."""
+    if ingested.source is not None and len(ingested.files) > 1:
+        for log in ingested.files:
+            try:
+                run(ingested.reread([log.path]))
+            except AicostError as own:
+                return own
+            except READ_ERRORS as own:
+                return InputError(f"{log.display}: cannot read as {log.kind} ({_first_line(own)})")
+    if len(ingested.files) == 1:
+        log = ingested.files[0]
+        return InputError(f"{log.display}: cannot read as {log.kind} ({_first_line(exc)})")
+    return InputError(f"{_display(ingested.files)}: cannot read these logs ({_first_line(exc)})")
+
+
+def _display(files: list[LogFile]) -> str:
+    return files[0].display if len(files) == 1 else f"{files[0].display} and {len(files) - 1} more"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def _profile_hint(frame: pl.LazyFrame, has_note: bool) -> pl.LazyFrame:
@@ -228,16 +370,23 @@ def locate_row(log: LogFile, row: int) -> str:
 
 def _jsonl_line(log: LogFile, row: int) -> int:
     """The 1-based line of the row-th record, skipping blank lines (read only when reporting an error)."""
-    if log.is_stdin or log.path.endswith((".gz", ".zst", ".zstd")):
-        return row + 1
     try:
-        with open(log.path, "rb") as fh:
-            seen = -1
-            for number, line in enumerate(fh, start=1):
-                if line.strip():
-                    seen += 1
-                    if seen == row:
-                        return number
-    except OSError:
+        for number, line in enumerate(_raw_lines(log), start=1):
+            if line.removeprefix(b"\xef\xbb\xbf").strip():
+                row -= 1
+                if row < 0:
+                    return number
+    except (OSError, EOFError):
         pass
     return row + 1
+
+
+def _raw_lines(log: LogFile) -> Iterator[bytes]:
+    if log.is_stdin:
+        yield from (log.data or b"").split(b"\n")
+    elif log.path.endswith((".zst", ".zstd")):
+        return  # no zstd reader in the standard library: fall back to the record number
+    else:
+        opener: Any = gzip.open if log.path.endswith(".gz") else open
+        with opener(log.path, "rb") as fh:
+            yield from fh

@@ -6,6 +6,7 @@ prices the good rows and finds the first bad one; see costing.py for how rejecti
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import polars as pl
@@ -41,7 +42,13 @@ TIMESTAMP_FORMATS = (
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d",
 )
+EPOCH = "epoch"  # a pseudo-layout: numbers (seconds, ms, µs or ns since 1970) written as text
 _SNIFF_ROWS = 500
+# A call logged more than this after the run started is a damaged time (year 2999, a mangled epoch), not
+# usage: rejected. Not a day: pricing calls dated after an announced price change is a real use.
+FUTURE_SLACK = dt.timedelta(days=366)
+# Before any LLM API: an epoch of 0 written for a missing time, or a mangled one (rejected too).
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _INTEGER_TYPES = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _FLOAT_TYPES = (pl.Float32, pl.Float64)
 
@@ -82,6 +89,9 @@ def check_columns(schema: pl.Schema, where: str) -> None:
         dtype = schema.get(column)
         if dtype is not None and dtype.is_nested():
             problems.append(f"column {column!r} is {dtype}, expected text")
+    dtype = schema.get("model")
+    if dtype is not None and (dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean):
+        problems.append(f"column 'model' is {dtype}, expected text (model ids such as gpt-4o)")
     if problems:
         raise InputError(f"{where}: " + "; ".join(problems) + "; use --map canonical=source for renamed columns")
 
@@ -90,6 +100,10 @@ def sniff_timestamp_formats(samples: list[str]) -> list[str]:
     """The layouts (in TIMESTAMP_FORMATS) that parse at least one sample value."""
     series = pl.Series(samples, dtype=pl.String)
     found = []
+    numbers = series.str.strip_chars().cast(pl.Float64, strict=False)
+    if numbers.is_not_null().any():
+        found.append(EPOCH)  # epoch numbers written as text (JSON lines read line by line, CSV)
+        series = series.filter(numbers.is_null())
     for fmt in TIMESTAMP_FORMATS:
         parsed = series.str.to_datetime(fmt, time_zone="UTC", strict=False, time_unit="us")
         if parsed.null_count() < len(series):
@@ -97,6 +111,8 @@ def sniff_timestamp_formats(samples: list[str]) -> list[str]:
             series = series.filter(parsed.is_null())
             if series.is_empty():
                 break
+    if series.is_empty():
+        return found
     return found or [TIMESTAMP_FORMATS[0]]
 
 
@@ -111,19 +127,8 @@ def timestamp_expr(dtype: pl.DataType | None, formats: list[str]) -> tuple[pl.Ex
     if dtype == pl.Date:
         return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").alias("timestamp"), None
     if dtype.is_numeric():
-        # epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude
-        value = raw.cast(pl.Float64)
-        micros = (
-            pl.when(value.abs() < 1e11)
-            .then(value * 1e6)
-            .when(value.abs() < 1e14)
-            .then(value * 1e3)
-            .when(value.abs() < 1e17)
-            .then(value)
-            .otherwise(value / 1e3)
-        )
-        ts = micros.round(0).cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        return ts.alias("timestamp"), None
+        ts = _epoch(raw.cast(pl.Float64))
+        return ts.alias("timestamp"), raw.is_not_null() & ts.is_null()
     text = raw.cast(pl.String).str.strip_chars()
     ts = parse_timestamps(text, formats)
     bad = text.is_not_null() & (text != "") & ts.is_null()
@@ -132,8 +137,28 @@ def timestamp_expr(dtype: pl.DataType | None, formats: list[str]) -> tuple[pl.Ex
 
 def parse_timestamps(text: pl.Expr, formats: list[str]) -> pl.Expr:
     """Stripped timestamp text parsed with the sniffed layouts (the first that parses wins)."""
-    parsed = [text.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="us") for f in formats]
+    parsed = [
+        _epoch(text.cast(pl.Float64, strict=False))
+        if f == EPOCH
+        else text.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="us")
+        for f in formats or [TIMESTAMP_FORMATS[0]]
+    ]
     return parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
+
+
+def _epoch(value: pl.Expr) -> pl.Expr:
+    """Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude) as a UTC time."""
+    micros = (
+        pl.when(value.abs() < 1e11)
+        .then(value * 1e6)
+        .when(value.abs() < 1e14)
+        .then(value * 1e3)
+        .when(value.abs() < 1e17)
+        .then(value)
+        .otherwise(value / 1e3)
+    )
+    finite = pl.when(value.is_finite() & (micros.abs() < 9.2e18)).then(micros)
+    return finite.round(0).cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
 def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[pl.Expr, list[pl.Expr]]:
@@ -146,15 +171,27 @@ def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[p
         value = raw.cast(pl.Int64, strict=False)
         if dtype == pl.UInt64:
             reasons.append(pl.when(raw.is_not_null() & value.is_null()).then(pl.lit(f"{column} too large")))
-    else:
-        number = (
-            raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-            if dtype == pl.String
-            else raw.cast(pl.Float64)
+    elif dtype == pl.String:
+        # integer text exactly (a float is exact only up to 2**53); anything else through a float, checked
+        text = raw.str.strip_chars()
+        exact = text.cast(pl.Int64, strict=False)
+        odd = exact.is_null() & (text != "")  # present, and not plain integer text: checked as a float
+        number = pl.when(odd).then(text).cast(pl.Float64, strict=False)
+        reasons.append(
+            pl.when(odd).then(
+                pl.when(number.is_null() | number.is_nan() | number.is_infinite())
+                .then(pl.lit(f"{column} is not a number"))
+                .when(number.abs() >= 9.2e18)
+                .then(pl.lit(f"{column} too large"))
+                .when(number != number.floor())
+                .then(pl.lit(f"{column} is not a whole number"))
+            )
         )
-        present = raw.is_not_null() if dtype != pl.String else raw.is_not_null() & (raw.str.strip_chars() != "")
+        value = pl.coalesce(exact, pl.when(number.abs() < 9.2e18).then(number).cast(pl.Int64, strict=False))
+    else:
+        number = raw.cast(pl.Float64)
         reasons += [
-            pl.when(present & number.is_null()).then(pl.lit(f"{column} is not a number")),
+            pl.when(raw.is_not_null() & number.is_null()).then(pl.lit(f"{column} is not a number")),
             pl.when(number.is_nan() | number.is_infinite()).then(pl.lit(f"{column} is not a number")),
             pl.when(number.abs() >= 9.2e18).then(pl.lit(f"{column} too large")),
             pl.when(number != number.floor()).then(pl.lit(f"{column} is not a whole number")),
@@ -237,12 +274,32 @@ def to_canonical(
     if not adapted:
         exprs.append(pl.coalesce(reasons).alias(REJECT) if reasons else pl.lit(None, dtype=pl.String).alias(REJECT))
         exprs.append(pl.lit(None, dtype=pl.String).alias(SKIP))
-        return lf.with_row_index(ROW).select(exprs)
+        return lf.with_row_index(ROW).select(exprs).pipe(_reject_implausible)
     reason = pl.coalesce([pl.col(REJECT), *reasons])
     exprs.append(pl.when(pl.col(SKIP).is_null()).then(reason).otherwise(None).alias(REJECT))
     exprs.append(pl.col(SKIP))
     exprs += [pl.col(c) for c in (PREF, NOTE) if c in schema]
-    return lf.select(exprs)
+    return lf.select(exprs).pipe(_reject_implausible)
+
+
+def _reject_implausible(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Reject (unless skipped or already rejected) rows whose parsed values cannot be usage: a call dated
+    more than FUTURE_SLACK after now or before EARLIEST, tokens for zero requests (no per-request size to
+    price tiers by).
+
+    Checked on the parsed columns, so no text is parsed twice.
+    """
+    horizon = pl.lit(dt.datetime.now(dt.UTC) + FUTURE_SLACK, dtype=TIMESTAMP_DTYPE)
+    tokens = pl.any_horizontal([pl.col(c) > 0 for c in TOKEN_CLASSES])
+    why = (
+        pl.when(pl.col("timestamp") > horizon)
+        .then(pl.lit("timestamp is more than a year in the future"))
+        .when(pl.col("timestamp") < pl.lit(EARLIEST, dtype=TIMESTAMP_DTYPE))
+        .then(pl.lit("timestamp is before 2000 (a zero or mangled time?)"))
+        .when((pl.col("requests") == 0) & tokens)
+        .then(pl.lit("requests is 0 but the row has tokens"))
+    )
+    return lf.with_columns(pl.coalesce(pl.col(REJECT), pl.when(pl.col(SKIP).is_null()).then(why)).alias(REJECT))
 
 
 def _tag_expr(column: str, dtype: pl.DataType) -> pl.Expr:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
@@ -35,6 +35,8 @@ class LogFile:
     path: str
     kind: Kind
     index: int
+    # standard input's bytes once read (for naming the line of a bad record); never part of comparisons
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_stdin(self) -> bool:

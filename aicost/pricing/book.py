@@ -14,7 +14,8 @@ from pathlib import Path
 import msgspec
 
 from aicost import paths
-from aicost.errors import PriceTableError
+from aicost.atomic import atomic_write_bytes
+from aicost.errors import OutputError, PriceTableError
 from aicost.pricing import match, resolve
 from aicost.pricing.model import Model, PriceTable, ProviderInfo
 from aicost.pricing.rates import window_spans
@@ -350,11 +351,8 @@ def _load_from_disk(files: list[Path], key: str) -> tuple[list[PriceTable], list
     payload = _Cached(version=_CACHE_VERSION, key=key, tables=tables,
                       infos=[(i.provider, i.file, i.source, i.url, i.retrieved_at, i.sha256) for i in infos])
     try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(msgspec.msgpack.encode(payload))
-        tmp.replace(cache_file)
-    except OSError:
+        atomic_write_bytes(cache_file, msgspec.msgpack.encode(payload))
+    except (OSError, OutputError):
         pass  # a cache that cannot be written only costs start-up time
     return tables, infos
 

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from aicost.atomic import atomic_write_text
+from aicost.tomlfile import schema_error, syntax_error
 from aicost.errors import PriceTableError
 from aicost.pricing import match
 from aicost.pricing.model import SCHEMA, WEEKDAYS, PriceTable, Rate, Rates, Tiered
@@ -42,20 +43,15 @@ def parse_table(raw: bytes, path: Path | str) -> PriceTable:
     except UnicodeDecodeError:
         raise PriceTableError(f"{path}: not UTF-8 text; a price table is a TOML file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise PriceTableError(f"{path}: invalid TOML: {exc}") from None
+        raise PriceTableError(syntax_error(str(path), exc)) from None
     try:
         table = msgspec.convert(data, PriceTable, strict=False)
     except msgspec.ValidationError as exc:
-        raise PriceTableError(f"{path}: {_keypath(str(exc))}") from None
+        raise PriceTableError(schema_error(str(path), exc, PriceTable)) from None
     problems = list(_check(table))
     if problems:
         raise PriceTableError(f"{path}: " + "; ".join(problems))
     return table
-
-
-def _keypath(message: str) -> str:
-    # msgspec says "… - at `$.model[3].price[0]`"; say it the way a TOML reader thinks
-    return message.replace("`$.", "key `").replace("`$`", "the top level")
 
 
 def _check(table: PriceTable) -> Iterator[str]:

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from aicost import paths
+from aicost.atomic import fsync_dir
 from aicost.errors import UpdateError
+from aicost.interrupts import deferred
 from aicost.pricing import fetch
 from aicost.pricing.diff import DiffResult, TableSet, diff_tables
 from aicost.pricing.merge import Conflict, MergeResult, merge
@@ -157,8 +159,8 @@ def install(files: dict[str, str], output: Path, *, as_of: dt.datetime) -> Path 
     backup = backup_tables(output, as_of) if output.is_dir() and table_files(output) else None
     incoming = parent / f".{output.name}.incoming-{os.getpid()}"
     shutil.rmtree(incoming, ignore_errors=True)
-    incoming.mkdir()
     try:
+        incoming.mkdir()
         if output.is_dir():
             keep = {p.name for p in table_files(output)}
             for item in output.iterdir():
@@ -170,25 +172,32 @@ def install(files: dict[str, str], output: Path, *, as_of: dt.datetime) -> Path 
                     shutil.copy2(item, incoming / item.name, follow_symlinks=False)
         for name, text in sorted(files.items()):
             _write_synced(incoming / name, text.encode("utf-8"))
-        _fsync_dir(incoming)
+        fsync_dir(incoming)
         _swap(incoming, output)
     except BaseException:
-        shutil.rmtree(incoming, ignore_errors=True)
+        with deferred():
+            shutil.rmtree(incoming, ignore_errors=True)
         raise
     return backup
 
 
 def _swap(incoming: Path, output: Path) -> None:
-    """Put `incoming` where `output` is; a crash between the renames is undone by `recover`."""
-    if output.exists():
-        outgoing = output.parent / f".{output.name}.outgoing-{os.getpid()}"
-        os.replace(output, outgoing)
-        os.replace(incoming, output)
-        _fsync_dir(output.parent)
-        shutil.rmtree(outgoing, ignore_errors=True)
-    else:
-        os.replace(incoming, output)
-        _fsync_dir(output.parent)
+    """Put `incoming` where `output` is, with Ctrl-C/SIGTERM held over the two renames; a crash (SIGKILL,
+    power) between them is undone by `recover`, a failed second rename at once."""
+    with deferred():
+        if output.exists():
+            outgoing = output.parent / f".{output.name}.outgoing-{os.getpid()}"
+            os.replace(output, outgoing)
+            try:
+                os.replace(incoming, output)
+            except BaseException:
+                os.replace(outgoing, output)
+                raise
+            fsync_dir(output.parent)
+            shutil.rmtree(outgoing, ignore_errors=True)
+        else:
+            os.replace(incoming, output)
+            fsync_dir(output.parent)
 
 
 def recover(output: Path) -> None:
@@ -212,19 +221,6 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 # ------------------------------------------------------------------------------------------ backups
 
 
@@ -241,12 +237,18 @@ def backup_tables(directory: Path, as_of: dt.datetime) -> Path:
     target = root / stamp
     tmp = root / f".{stamp}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    for path in table_files(directory):
-        shutil.copy2(path, tmp / path.name)
-    manifest = {"directory": str(directory.resolve()), "created_at": stamp, "update_as_of": as_of.isoformat()}
-    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.mkdir()
+        for path in table_files(directory):
+            shutil.copy2(path, tmp / path.name)
+        manifest = {"directory": str(directory.resolve()), "created_at": stamp, "update_as_of": as_of.isoformat()}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        with deferred():
+            os.replace(tmp, target)
+    except BaseException:
+        with deferred():
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
     _prune(directory)
     return target
 
@@ -269,6 +271,13 @@ def backups_of(directory: Path) -> list[Path]:
 
 
 def _prune(directory: Path) -> None:
+    root = backup_root()
+    for stale in root.glob(".*.deleting"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a prune that was killed
     for old in backups_of(directory)[:-KEEP_BACKUPS]:
-        shutil.rmtree(old, ignore_errors=True)
+        # renamed out of the way first, so a prune cut short leaves no half-deleted backup that looks whole
+        doomed = root / f".{old.name}.deleting"
+        with deferred():
+            os.replace(old, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
 

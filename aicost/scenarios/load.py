@@ -12,6 +12,7 @@ import msgspec
 from aicost.errors import ScenarioError
 from aicost.pricing import PriceBook
 from aicost.scenarios.model import SCHEMA, Move, Scenario
+from aicost.tomlfile import schema_error, syntax_error
 
 CHEAPEST = "@cheapest-same-provider"
 RATE_NAMES = ("input", "cache_read", "cache_write", "cache_write_1h", "output")
@@ -23,12 +24,11 @@ def parse(text: str, where: str) -> Scenario:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where}: invalid TOML: {exc}") from None
+        raise ScenarioError(syntax_error(where, exc)) from None
     try:
         scenario = msgspec.convert(data, Scenario, strict=False)
     except msgspec.ValidationError as exc:
-        message = str(exc).replace("`$.", "key `").replace("`$`", "the top level")
-        raise ScenarioError(f"{where}: {message}") from None
+        raise ScenarioError(schema_error(where, exc, Scenario)) from None
     problems = list(_problems(scenario))
     if problems:
         raise ScenarioError(f"{where}: " + "; ".join(problems))

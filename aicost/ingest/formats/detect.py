@@ -98,6 +98,11 @@ def _canonical(keys: Any) -> bool:
     return "model" in keys and any(c in keys for c in TOKEN_CLASSES)
 
 
+def _mostly_canonical(records: list[dict[str, Any]]) -> bool:
+    """Canonical usage, allowing a damaged record or two among those sampled (they are rejected later)."""
+    return bool(records) and sum(_canonical(r) for r in records) >= max(1, 0.8 * len(records))
+
+
 def detect(sniffed: Sniff, known: Mapping[str, Any], mapping: Mapping[str, str]) -> str:
     """The format of one file, or an InputError listing the known formats."""
     log = sniffed.log
@@ -125,9 +130,7 @@ def detect(sniffed: Sniff, known: Mapping[str, Any], mapping: Mapping[str, str])
                 "choose one with --log-format NAME"
             )
         return top[0]
-    if (sniffed.columns and _canonical(sniffed.columns)) or (
-        sniffed.records and all(_canonical(r) for r in sniffed.records[:20])
-    ):
+    if (sniffed.columns and _canonical(sniffed.columns)) or _mostly_canonical(sniffed.records[:20]):
         return CANONICAL
     path = log.path.replace("\\", "/").lower()
     for hint, name in _PATH_HINTS:
@@ -135,7 +138,7 @@ def detect(sniffed: Sniff, known: Mapping[str, Any], mapping: Mapping[str, str])
         if hint in path and log.kind == "jsonl":
             return name
     if not sniffed.records and not sniffed.columns:
-        raise InputError(f"{log.display}: no records")
+        raise InputError(f"{log.display}: no records (JSON objects) in this file")
     if mapping:
         present = set(sniffed.columns or ()) | {k for r in sniffed.records[:20] for k in r}
         missing = [

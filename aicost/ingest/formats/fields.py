@@ -19,9 +19,9 @@ from typing import Any, Final
 import polars as pl
 
 from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, TIMESTAMP_FORMATS
+from aicost.ingest.lines import LINE
 from aicost.schema import INTERNAL_PREFIX, TIMESTAMP_DTYPE, USAGE_SCHEMA
 
-LINE: Final = f"{INTERNAL_PREFIX}line"  # a record as JSON text
 REC: Final = f"{INTERNAL_PREFIX}rec"  # a record as a struct
 ENV: Final = f"{INTERNAL_PREFIX}env"  # fields of the objects enclosing a record (page, bucket, resource)
 
@@ -66,6 +66,7 @@ class Doc:
     root: str | None = None  # the column holding each record; None: the frame's columns are its keys
     sample: list[dict[str, Any]] = field(default_factory=list)
     group: str | None = None  # the file column, when the frame holds several files
+    bad: str | None = None  # a column saying why a line is no record at all (damaged), null where it is one
     _schema: pl.Schema | None = None
     _cached: dict[tuple[str, ...], str] = field(default_factory=dict)
 
@@ -101,7 +102,7 @@ class Doc:
 
     def subset(self, keep: pl.Expr) -> Doc:
         """The records where `keep` holds, as a Doc of their own (extracted sub-objects not shared)."""
-        return Doc(lf=self.lf.filter(keep), root=self.root, sample=self.sample, group=self.group)
+        return Doc(lf=self.lf.filter(keep), root=self.root, sample=self.sample, group=self.group, bad=self.bad)
 
     def get(self, path: PathLike) -> Field:
         """The field at `path` of every record (null where absent)."""
@@ -221,6 +222,9 @@ def integer(f: Field) -> tuple[pl.Expr, list[pl.Expr]]:
         pl.when(number < 0).then(pl.lit(f"{f.label} is negative")),
     ]
     value = pl.when(number.abs() < _MAX_INT).then(number).cast(pl.Int64, strict=False)
+    if f.dtype == pl.String:
+        # integer text exactly, not through a float (which is exact only up to 2**53)
+        value = pl.coalesce(as_text(f).cast(pl.Int64, strict=False), value)
     return value, reasons
 
 
@@ -300,8 +304,10 @@ class Rows:
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         self.reasons: list[pl.Expr] = []
-        if doc.is_text and doc.root is not None:
-            # a truncated or garbled line: name it as such rather than by the first field it lacks
+        # a truncated or garbled line: named as such rather than by the first field it lacks, and rejected
+        # even where the adapter would skip it (its kind reads as null when it is no JSON at all)
+        self.broken: pl.Expr | None = pl.col(doc.bad) if doc.bad is not None else None
+        if self.broken is None and doc.is_text and doc.root is not None:
             line = pl.col(doc.root).str.strip_chars()
             self.reject(~(line.str.starts_with("{") & line.str.ends_with("}")), "not a JSON object (malformed line)")
 
@@ -376,8 +382,12 @@ class Rows:
         exprs += [expr.cast(pl.String).alias(name) for name, expr in (tags or {}).items()]
         skip = skip if skip is not None else pl.lit(None, dtype=pl.String)
         reasons = pl.coalesce(self.reasons) if self.reasons else pl.lit(None, dtype=pl.String)
+        reject = pl.when(skip.is_null()).then(reasons).otherwise(None).cast(pl.String)
+        if self.broken is not None:
+            reject = pl.coalesce(self.broken.cast(pl.String), reject)
+            skip = pl.when(self.broken.is_null()).then(skip)
         exprs += [
-            pl.when(skip.is_null()).then(reasons).otherwise(None).cast(pl.String).alias(REJECT),
+            reject.alias(REJECT),
             skip.cast(pl.String).alias(SKIP),
             pl.col(ROW).cast(pl.Int64),
         ]

@@ -1,15 +1,17 @@
 """Reading one file's raw records: a sample for detection, then the whole file as a lazy `Doc`.
 
 JSONL is read line by line as text (`scan_lines`), so one malformed line is one rejected row, not an
-unreadable file. JSON documents (usage-API pages, OTLP exports, API list responses) are parsed by Polars
-and their nested record lists exploded with Polars, keeping the enclosing objects' fields (a bucket's
-`start_time`, a span's `resource`) beside each record.
+unreadable file; so is CSV (see `ingest.lines`). JSON documents (usage-API pages, OTLP exports, API list
+responses) are parsed by Polars and their nested record lists exploded with Polars, keeping the enclosing
+objects' fields (a bucket's `start_time`, a span's `resource`) beside each record.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
+import itertools
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -22,6 +24,18 @@ from aicost.errors import InputError
 from aicost.ingest.canonical import FILE, ROW
 from aicost.ingest.files import LogFile
 from aicost.ingest.formats.fields import ENV, LINE, REC, Doc
+from aicost.ingest.lines import (
+    BAD,
+    MALFORMED_JSON,
+    NUM,
+    UTF16,
+    csv_header,
+    csv_records,
+    head_lines,
+    json_object_check,
+    nonblank,
+    physical_lines,
+)
 
 _PATH = "_aicost_path"
 SAMPLE_RECORDS = 64  # per file: enough to vote on a format, cheap across thousands of session files
@@ -38,6 +52,7 @@ class Sniff:
     columns: list[str] = field(default_factory=list)  # CSV header, Parquet or SQLite columns
     tables: dict[str, list[str]] = field(default_factory=dict)  # SQLite: table → columns
     document: Any = None  # a parsed JSON document (a .json file that is not JSON lines)
+    lenient: bool = False  # read line by line even where Polars' faster readers would do (see ingest.lines)
 
 
 def _error(log: LogFile, exc: BaseException) -> InputError:
@@ -61,11 +76,6 @@ def _read_bytes(log: LogFile, stdin: bytes | None) -> bytes:
         raise _error(log, exc) from None
 
 
-def lines_source(log: LogFile, stdin: bytes | None) -> str | bytes:
-    """What `scan_lines` reads for a file (the bytes of stdin, else the path)."""
-    return (stdin or b"") if log.is_stdin else log.path
-
-
 def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
     """Sample a file for format detection (a few hundred records; whole JSON documents are parsed)."""
     out = Sniff(log=log)
@@ -76,12 +86,15 @@ def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
             raise _error(log, exc) from None
         return out
     if log.kind == "csv":
-        try:
-            head = pl.read_csv(log.path, n_rows=SAMPLE_RECORDS, infer_schema=False)
-        except (OSError, pl.exceptions.PolarsError) as exc:
-            raise _error(log, exc) from None
-        out.columns = head.columns
-        out.records = head.to_dicts()
+        out.columns = csv_header(log)
+        for line in itertools.islice(head_lines(log, None), 1, SAMPLE_RECORDS * 2):
+            try:
+                row = next(csv.reader([line.rstrip("\r")]), [])
+            except csv.Error:
+                continue  # a damaged line: the reader rejects it, counted, with its line number
+            if len(row) == len(out.columns):
+                out.records.append({k: v or None for k, v in zip(out.columns, row, strict=True)})
+        out.records = out.records[:SAMPLE_RECORDS]
         return out
     if log.kind == "sqlite":
         out.tables = sqlite_tables(log)
@@ -94,25 +107,59 @@ def sniff(log: LogFile, stdin: bytes | None = None) -> Sniff:
             if not exc.msg.startswith("Extra data"):
                 raise InputError(f"{log.display}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
             # JSON lines under a .json name (Bedrock's S3 logs are *.json.gz with one record per line)
-            out.log = LogFile(path=log.path, kind="jsonl", index=log.index)
+            out.log = LogFile(path=log.path, kind="jsonl", index=log.index, data=log.data)
+        except (ValueError, RecursionError) as exc:  # nested thousands deep, a number of 5,000 digits
+            raise InputError(f"{log.display}: not a JSON document aicost can read ({exc})") from None
         else:
             top = out.document if isinstance(out.document, list) else [out.document]
             out.records = [r for r in top[:SAMPLE_RECORDS] if isinstance(r, dict)]
             out.nested = list(_nested(out.records))
             return out
+    lines = 0
     for line in _head(out.log, stdin):
+        line = line.removeprefix("\ufeff")
         if not line or not line.strip():
             continue
+        lines += 1
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+        except (ValueError, RecursionError):
+            continue  # a damaged line: the reader rejects it, with its line number
         if isinstance(record, dict):
             out.records.append(record)
         if len(out.records) >= SAMPLE_RECORDS:
             break
+    if not out.records:
+        raise InputError(f"{log.display}: {_why_no_records(out.log, stdin, lines)}")
     out.nested = list(_nested(out.records))
     return out
+
+
+def _why_no_records(log: LogFile, stdin: bytes | None, lines: int) -> str:
+    """Why a JSON-lines file gave no record to sample: empty, binary, or text that is not JSON objects."""
+    if lines == 0:
+        return "empty file (no records)"
+    head = b"".join(itertools.islice(_raw_head(log, stdin), 1))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return UTF16
+    if b"\x00" in head or head.decode("utf-8", "replace").count("\ufffd") > len(head) // 100:
+        return "binary data, not JSON lines"
+    return f"no JSON object in its first {lines} lines (not JSON lines, or every line damaged)"
+
+
+def _raw_head(log: LogFile, stdin: bytes | None) -> Iterator[bytes]:
+    if log.is_stdin:
+        yield (stdin or b"")[:65536]
+        return
+    if log.path.endswith((".zst", ".zstd")):
+        yield b""
+        return
+    opener: Any = gzip.open if log.path.endswith(".gz") else open
+    try:
+        with opener(log.path, "rb") as fh:
+            yield fh.read(65536)
+    except (OSError, EOFError):
+        yield b""
 
 
 def _head(log: LogFile, stdin: bytes | None) -> list[str]:
@@ -172,21 +219,40 @@ def text_doc(sniffed: Sniff | Sequence[Sniff], stdin: bytes | None) -> Doc:
     """
     sniffs = [sniffed] if isinstance(sniffed, Sniff) else list(sniffed)
     sample = [r for s in sniffs for r in s.records][: SAMPLE_RECORDS * 8]
-    nonblank = pl.col(LINE).str.strip_chars() != ""
-    if len(sniffs) == 1:
-        log = sniffs[0].log
-        lf = pl.scan_lines(lines_source(log, stdin), name=LINE, glob=False).filter(nonblank).with_row_index(ROW)
-        return Doc(lf=lf.with_columns(pl.lit(log.index, dtype=pl.Int64).alias(FILE)), root=LINE, sample=sample)
+    # the exact check (not the braces alone): a damaged line is rejected as such, never skipped as a
+    # record of another kind because the fields that say its kind read as null
+    malformed = pl.coalesce(pl.col(BAD), pl.when(~json_object_check(pl.col(LINE))).then(pl.lit(MALFORMED_JSON)))
+    if len(sniffs) == 1 or any(s.lenient for s in sniffs):
+        frames = [
+            physical_lines(s.log, stdin, lenient=s.lenient)
+            .filter(nonblank(pl.col(LINE)))
+            .drop(NUM)
+            .with_row_index(ROW)
+            .with_columns(pl.lit(s.log.index, dtype=pl.Int64).alias(FILE))
+            for s in sniffs
+        ]
+        lf = frames[0] if len(frames) == 1 else pl.concat(frames)
+        group = None if len(frames) == 1 else FILE
+        return Doc(lf=_blank_damaged(lf, malformed), root=LINE, sample=sample, group=group, bad=BAD)
     # one scan over every file (a source per file costs more than the parsing), lines tagged by path
     index = {s.log.path: s.log.index for s in sniffs}
     lf = (
         pl.scan_lines(list(index), name=LINE, glob=False, include_file_paths=_PATH)
-        .filter(nonblank)
+        .filter(nonblank(pl.col(LINE)))
         .with_columns(pl.col(_PATH).replace_strict(index, return_dtype=pl.Int64).alias(FILE))
         .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over(FILE).alias(ROW))
         .drop(_PATH)
+        .with_columns(pl.lit(None, dtype=pl.String).alias(BAD))
     )
-    return Doc(lf=lf, root=LINE, sample=sample, group=FILE)
+    return Doc(lf=_blank_damaged(lf, malformed), root=LINE, sample=sample, group=FILE, bad=BAD)
+
+
+def _blank_damaged(lf: pl.LazyFrame, bad: pl.Expr) -> pl.LazyFrame:
+    """Mark damaged lines and empty them, so no field of theirs (read leniently, a line that is not UTF-8
+    may still parse) can take part in what adapters compute across lines: the last event of a stream, a
+    forward-filled session id."""
+    lf = lf.with_columns(bad.alias(BAD))
+    return lf.with_columns(pl.when(pl.col(BAD).is_null()).then(pl.col(LINE)).otherwise(pl.lit("")).alias(LINE))
 
 
 def record_doc(sniffed: Sniff, stdin: bytes | None, nest: Sequence[str] = ()) -> Doc:
@@ -243,9 +309,12 @@ def descend(frame: pl.DataFrame, nest: Sequence[str]) -> pl.DataFrame:
 
 
 def csv_doc(sniffed: Sniff) -> Doc:
-    """A CSV export with every column read as text (numbers are parsed, and checked, by the adapter)."""
-    lf = pl.scan_csv(sniffed.log.path, infer_schema=False).with_row_index(ROW)
-    return Doc(lf=lf, root=None, sample=sniffed.records)
+    """A CSV export with every column read as text (numbers are parsed, and checked, by the adapter); a line
+    whose fields do not match the header is rejected."""
+    lf, header = csv_records(sniffed.log, lenient=sniffed.lenient)
+    # a damaged line's fields are no fields (a short row's values sit in the wrong columns)
+    lf = lf.with_columns(pl.when(pl.col(BAD).is_null()).then(pl.col(c)).alias(c) for c in header)
+    return Doc(lf=lf, root=None, sample=sniffed.records, bad=BAD)
 
 
 def sqlite_tables(log: LogFile) -> dict[str, list[str]]:

@@ -1,0 +1,99 @@
+"""Totals of very large logs lose nothing: token counts are summed as integers (exact beyond 2**53, where a
+float would round), and each sum is multiplied by its price once, not row by row, whatever the reader.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from typer.testing import Result
+
+Cli = Callable[..., Result]
+BIG = 2**53 + 1  # the first integer a float64 cannot hold
+GPT4O_INPUT = Decimal("2.50")  # USD per million input tokens (bundled tables, no long-context tier)
+GPT4O_OUTPUT = Decimal("10.00")
+
+
+def write(path: Path, rows: list[dict[str, Any]], damaged_line: bool = False) -> Path:
+    frame = pl.DataFrame(rows, schema_overrides={"input_tokens": pl.Int64, "output_tokens": pl.Int64})
+    if path.suffix == ".parquet":
+        frame.write_parquet(path)
+    elif path.suffix == ".csv":
+        frame.write_csv(path)
+    else:
+        lines = [json.dumps(r) for r in rows]
+        if damaged_line:
+            lines.append('{"model": "gpt-4o", "input_tok')  # sends the file down the line-by-line reader
+        path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def report(cli: Cli, path: Path) -> dict[str, Any]:
+    result = cli("report", path, "--format", "json", "--on-error", "skip")
+    assert result.exit_code == 0, result.stderr
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+READERS = ["jsonl", "jsonl-line-by-line", "csv", "parquet"]
+
+
+def _path(tmp_path: Path, reader: str) -> tuple[Path, bool]:
+    return tmp_path / f"usage.{reader.split('-', maxsplit=1)[0]}", reader == "jsonl-line-by-line"
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_token_sums_beyond_2_pow_53_are_exact(cli: Cli, tmp_path: Path, reader: str) -> None:
+    # aggregated rows: each stands for a billion requests (billions of calls in a handful of rows)
+    rows = [
+        {
+            "timestamp": "2026-11-02T12:00:00Z",
+            "model": "gpt-4o",
+            "input_tokens": BIG,
+            "output_tokens": 3,
+            "requests": 10**9,
+        }
+        for _ in range(5)
+    ]
+    path, damaged = _path(tmp_path, reader)
+    doc = report(cli, write(path, rows, damaged))
+    totals = doc["totals"]
+    assert totals["input_tokens"] == 5 * BIG  # 45035996273704965: a float sum would give ...960
+    assert totals["output_tokens"] == 15
+    assert totals["requests"] == 5 * 10**9
+    expected = (Decimal(5 * BIG) * GPT4O_INPUT + Decimal(15) * GPT4O_OUTPUT) / Decimal(10**6)
+    assert Decimal(repr(doc["total_cost"])) == pytest.approx(expected, rel=Decimal("1e-15"))
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_many_rows_are_priced_by_one_multiplication_per_sum(cli: Cli, tmp_path: Path, reader: str) -> None:
+    # 2,000 rows whose per-row costs (0.0000025 × 999,999,999,999 = 2,499,999.9999975) are not exact in
+    # binary: adding 2,000 of them row by row drifts; multiplying the exact token sum once does not
+    rows = [
+        {"timestamp": "2026-11-02T12:00:00Z", "model": "gpt-4o", "input_tokens": 999_999_999_999, "output_tokens": 7}
+        for _ in range(2_000)
+    ]
+    path, damaged = _path(tmp_path, reader)
+    doc = report(cli, write(path, rows, damaged))
+    tokens = 2_000 * 999_999_999_999
+    assert doc["totals"]["input_tokens"] == tokens and doc["rows_priced"] == 2_000
+    expected = (Decimal(tokens) * GPT4O_INPUT + Decimal(2_000 * 7) * GPT4O_OUTPUT) / Decimal(10**6)
+    assert Decimal(repr(doc["total_cost"])) == pytest.approx(expected, rel=Decimal("4e-16"))
+
+
+def test_a_count_beyond_int64_is_rejected_not_wrapped(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "usage.jsonl"
+    path.write_text(
+        '{"model": "gpt-4o", "input_tokens": 9223372036854775807}\n'  # the largest Int64: kept
+        '{"model": "gpt-4o", "input_tokens": 9223372036854775808}\n'  # one more: rejected
+    )
+    doc = report(cli, path)
+    assert doc["rows_priced"] == 1 and doc["rows_rejected"] == 1
+    assert doc["totals"]["input_tokens"] == 2**63 - 1
+    assert doc["rejections"][0]["reason"] == "input_tokens too large"
