@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Final
 
 import polars as pl
@@ -38,6 +39,9 @@ USAGE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "reported_cost": pl.Float64(),
 }
 CANONICAL_COLUMNS: Final = tuple(USAGE_SCHEMA)
+# Canonical columns a JSON-lines log may first use after the records sampled for its columns (cache
+# counts from the first cached call on): read whenever the sample shows usage, or their values are lost.
+LATE_COLUMNS: Final = (*COUNT_COLUMNS, "provider", "service_tier", "reported_cost")
 REQUIRED_COLUMNS: Final = ("model",)
 
 # Service tiers aicost prices; anything the provider calls "default", "auto" or "standard" is standard.
@@ -57,6 +61,14 @@ TIER_SYNONYMS: Final[dict[str, str]] = {
 
 # Columns aicost adds while pricing; a log column with one of these names is refused.
 INTERNAL_PREFIX: Final = "_aicost_"
+
+
+def late_columns(present: Collection[str], mapping: Mapping[str, str]) -> list[str]:
+    """The LATE_COLUMNS a sample of a log's records lacks (none if it shows no token counts at all, so
+    that a file without usage columns is still an error; none that `--map` fills from another column)."""
+    if not any(c in present for c in TOKEN_CLASSES):
+        return []
+    return [c for c in LATE_COLUMNS if c not in present and c not in mapping]
 
 
 def is_tag(column: str) -> bool:

@@ -97,3 +97,25 @@ def test_a_count_beyond_int64_is_rejected_not_wrapped(cli: Cli, tmp_path: Path) 
     assert doc["rows_priced"] == 1 and doc["rows_rejected"] == 1
     assert doc["totals"]["input_tokens"] == 2**63 - 1
     assert doc["rejections"][0]["reason"] == "input_tokens too large"
+
+
+@pytest.mark.parametrize("damaged_line", [False, True], ids=["fast-reader", "line-by-line"])
+def test_a_canonical_column_first_used_after_the_sampled_lines_is_counted(
+    cli: Cli, tmp_path: Path, damaged_line: bool
+) -> None:
+    # Polars infers a JSON-lines schema from the first 1,000 records; cache reads that start on line 1,501
+    # (a team that turned prompt caching on mid-month) must still be counted, not silently dropped
+    rows: list[dict[str, Any]] = [
+        {"timestamp": "2026-11-02T12:00:00Z", "model": "gpt-4o", "input_tokens": 10} for _ in range(3000)
+    ]
+    for row in rows[1500:]:
+        row["cache_read_tokens"] = 5
+        row["output_tokens"] = 2
+    doc = report(cli, write(tmp_path / "usage.jsonl", rows, damaged_line))
+    assert doc["totals"]["input_tokens"] == 3000 * 10
+    assert doc["totals"]["cache_read_tokens"] == 1500 * 5
+    assert doc["totals"]["output_tokens"] == 1500 * 2
+    assert doc["rows_priced"] == 3000
+    # gpt-4o: $2.50/M input, $1.25/M cache reads, $10/M output
+    expected = (30_000 * GPT4O_INPUT + 7_500 * Decimal("1.25") + 3_000 * GPT4O_OUTPUT) / 10**6
+    assert Decimal(str(doc["total_cost"])) == expected

@@ -21,7 +21,7 @@ from aicost.ingest.formats import CANONICAL, FORMATS, Sniff, detect, known_forma
 from aicost.ingest.formats.fields import Doc
 from aicost.ingest.formats.read import text_doc
 from aicost.ingest.lines import BAD, csv_header, csv_records, jsonl_records
-from aicost.schema import COUNT_COLUMNS, USAGE_SCHEMA
+from aicost.schema import COUNT_COLUMNS, USAGE_SCHEMA, late_columns
 
 __all__ = [
     "FILE",
@@ -115,7 +115,10 @@ class Ingested:
 
 
 def read_raw(
-    log: LogFile, stdin: bytes | None = None, overrides: Mapping[str, pl.DataType] | None = None
+    log: LogFile,
+    stdin: bytes | None = None,
+    overrides: Mapping[str, pl.DataType] | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> pl.LazyFrame:
     """A lazy frame over one canonical Parquet, JSON lines or JSON file's records, as written."""
     try:
@@ -123,15 +126,14 @@ def read_raw(
             return pl.scan_parquet(log.path)
         if log.kind == "jsonl":
             source = stdin if log.is_stdin and stdin is not None else log.path
-            lf = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides=overrides)
+            inferred = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS).collect_schema()
             # a key null on every sampled line is inferred as Null and fails on its first value: read it as
-            # text (canonical columns parse text; a later service_tier or cache count is not an error)
-            nulls = {c: pl.String() for c, dtype in lf.collect_schema().items() if dtype == pl.Null}
-            if nulls:
-                lf = pl.scan_ndjson(
-                    source, infer_schema_length=_JSONL_INFER_ROWS, schema_overrides={**nulls, **(overrides or {})}
-                )
-            return lf
+            # text (canonical columns parse text; a later service_tier or cache count is not an error);
+            # a canonical column first used after the sampled lines is read too (Polars would drop it)
+            schema = {c: pl.String() if dtype == pl.Null else dtype for c, dtype in inferred.items()}
+            schema |= {c: USAGE_SCHEMA[c] for c in late_columns(inferred, mapping or {})}
+            schema |= dict(overrides or {})
+            return pl.scan_ndjson(source, schema=schema)
         if log.kind == "json":
             return pl.read_json(log.path, infer_schema_length=_JSONL_INFER_ROWS).lazy()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
@@ -150,12 +152,12 @@ def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], le
     """
     if log.kind not in ("jsonl", "csv"):
         return to_canonical(read_raw(log, stdin), log, mapping, strip_text=False)
-    fast = None if lenient else _fast(log, stdin)
+    fast = None if lenient else _fast(log, stdin, mapping)
     if fast is not None:
         return to_canonical(fast, log, mapping, adapted=log.kind == "csv", strip_text=False)
     if log.kind == "csv":
         return to_canonical(_csv(log, lenient=True), log, mapping, adapted=True, strip_text=False)
-    return to_canonical(jsonl_records(log, stdin), log, mapping, adapted=True, strip_text=False)
+    return to_canonical(jsonl_records(log, stdin, mapping), log, mapping, adapted=True, strip_text=False)
 
 
 def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:
@@ -163,10 +165,10 @@ def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:
     return lf.rename({BAD: REJECT}).with_columns(pl.lit(None, dtype=pl.String).alias(SKIP))
 
 
-def _fast(log: LogFile, stdin: bytes | None) -> pl.LazyFrame | None:
+def _fast(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str]) -> pl.LazyFrame | None:
     """The fast reader's frame, if it reads what to_canonical samples (schema, timestamp layouts)."""
     try:
-        lf = _csv(log, lenient=False) if log.kind == "csv" else read_raw(log, stdin)
+        lf = _csv(log, lenient=False) if log.kind == "csv" else read_raw(log, stdin, mapping=mapping)
         schema = lf.collect_schema()
         if any(name.startswith("\ufeff") for name in schema):
             return None  # a byte-order mark read into the first key's name
@@ -174,7 +176,7 @@ def _fast(log: LogFile, stdin: bytes | None) -> pl.LazyFrame | None:
         # beyond Int64) would pass every value through a float: read it as text, parsed exactly per row
         inexact = {c: pl.String() for c in COUNT_COLUMNS if c in schema and schema[c] not in _EXACT}
         if inexact:
-            lf = read_raw(log, stdin, overrides=inexact)
+            lf = read_raw(log, stdin, overrides=inexact, mapping=mapping)
         if schema.get("timestamp") == pl.String:
             lf.select(pl.col("timestamp").drop_nulls().head(_TIMESTAMP_SAMPLE)).collect()
     except (InputError, *READ_ERRORS):

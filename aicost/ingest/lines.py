@@ -24,7 +24,7 @@ import csv
 import gzip
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import polars as pl
@@ -32,7 +32,7 @@ import polars as pl
 from aicost.errors import InputError
 from aicost.ingest.canonical import FILE, REJECT, ROW, SKIP
 from aicost.ingest.files import LogFile
-from aicost.schema import INTERNAL_PREFIX
+from aicost.schema import INTERNAL_PREFIX, late_columns
 
 LINE: Final = f"{INTERNAL_PREFIX}line"  # a line of text (a record as JSON text, for JSON lines)
 BAD: Final = f"{INTERNAL_PREFIX}bad"  # why a line cannot be read as a record (null when it can)
@@ -175,7 +175,7 @@ def _key_pattern(keys: Sequence[str]) -> str:
     return rf"[{{,](?:{quoted}):[\[{{]"
 
 
-def jsonl_records(log: LogFile, stdin: bytes | None) -> pl.LazyFrame:
+def jsonl_records(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str] | None = None) -> pl.LazyFrame:
     """JSON lines → top-level keys as String columns, plus ROW (the N-th non-blank line), FILE, REJECT, SKIP.
 
     Valid lines are re-serialised compactly by Polars' JSON parser (`json_path_match("$")`), then decoded
@@ -184,6 +184,7 @@ def jsonl_records(log: LogFile, stdin: bytes | None) -> pl.LazyFrame:
     path instead (slower, but it returns any value as text).
     """
     keys, nested = sample_keys(log, stdin)
+    keys += late_columns(keys, mapping or {})  # canonical columns first used after the sample
     reserved = [k for k in keys if k.startswith(INTERNAL_PREFIX)]
     if reserved:
         raise InputError(f"{log.display}: column names starting with {INTERNAL_PREFIX!r} are reserved ({reserved[0]})")
