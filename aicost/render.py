@@ -11,21 +11,24 @@ import shutil
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from aicost.forecast import ForecastResult
-from aicost.forecast.chart import ChartData, usd_tick
-from aicost.logs import InspectResult
+from aicost.forecast.chart import usd_tick
 from aicost.money import format_amount
 from aicost.progress import Progress, Silent
-from aicost.reconcile import Reconciliation
-from aicost.report import ReportResult
-from aicost.simulate import SimulateResult
+
+if TYPE_CHECKING:  # each command imports only its own results
+    from aicost.forecast.chart import ChartData
+    from aicost.forecast.run import ForecastResult
+    from aicost.logs import InspectResult
+    from aicost.reconcile import Reconciliation
+    from aicost.report import ReportResult
+    from aicost.simulate import SimulateResult
 
 _TOKEN_HEADERS = (
     ("requests", "Requests"),

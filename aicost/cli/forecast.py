@@ -34,9 +34,7 @@ from aicost.cli.common import (
     settings,
     warn_all,
 )
-from aicost.forecast import run_forecast
-from aicost.forecast.chart import write_plot
-from aicost.forecast.run import DEFAULT_DRAWS, DEFAULT_SEED
+from aicost.forecast import DEFAULT_DRAWS, DEFAULT_SEED
 from aicost.render import Messages, color_enabled, render_forecast
 
 
@@ -125,6 +123,10 @@ def forecast(
     fail_over: FailOverOpt = None,
 ) -> None:
     """Forecast monthly cost after the logs' last full month: baseline and scenarios, with P10-P90 ranges."""
+    # the forecast stack is loaded by this command only, not on every command's start-up
+    from aicost.forecast.chart import write_plot
+    from aicost.forecast.run import run_forecast
+
     s = settings(
         tz=tz,
         format=fmt or export.format_for(output),

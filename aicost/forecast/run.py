@@ -19,6 +19,7 @@ import msgspec
 import polars as pl
 
 from aicost.errors import InputError, ScenarioError, UsageError
+from aicost.forecast import DEFAULT_DRAWS, DEFAULT_SEED
 from aicost.forecast import chart as chart_data
 from aicost.forecast.assumptions import base_month, cli_growth, resolve_growth, scenario_track
 from aicost.forecast.backtest import Backtest, run_backtest
@@ -39,8 +40,6 @@ from aicost.usage import BUILTIN_DIMS, OnError, PricedUsage, parse_bound, price_
 
 SCHEMA_VERSION = 1
 DEFAULT_MONTHS = 18
-DEFAULT_DRAWS = 1000
-DEFAULT_SEED = 0
 MAX_MONTHS = 120
 MAX_DRAWS = 100_000
 ROW_COLUMNS = (

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import httpx
 
 from aicost import __version__
 from aicost.errors import UpdateError
@@ -78,6 +77,8 @@ def fetch(spec: str, *, timeout: float = DEFAULT_TIMEOUT) -> Fetched:
 
 def http_get(url: str, timeout: float) -> bytes:
     """GET `url` within `timeout` seconds in all (connect at most 5 s), or raise a one-line UpdateError."""
+    import httpx  # only `prices update` fetches: not on every command's start-up path
+
     deadline = time.monotonic() + timeout
     limits = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
     headers = {"User-Agent": f"aicost/{__version__}", "Accept": "application/json"}
