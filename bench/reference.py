@@ -2,6 +2,7 @@
 
     python bench/reference.py prices OUT.csv                    # the flat price table (one rate per class)
     python bench/reference.py duckdb LOG PRICES.csv             # the hand-written DuckDB SQL, JSON out
+    python bench/reference.py polars LOG PRICES.csv             # the same query in Polars (reader floor)
     python bench/reference.py genai LOG --sample 100000         # per-call genai-prices calc_price loop
 
 The DuckDB query is what an analyst writes by hand: join the log to a price table flattened to one rate
@@ -87,6 +88,38 @@ def run_duckdb(log: Path, prices: Path) -> dict[str, Any]:
     }
 
 
+def run_polars(log: Path, prices: Path) -> dict[str, Any]:
+    """The reference query written in Polars: what aicost's own reader costs before any pricing rule.
+
+    Not a target: it shows how much of aicost's time is Polars' scanner (JSONL especially) and how much
+    is aicost's work on top (tiers, history, windows, variants, checks, row accounting).
+    """
+    import polars as pl
+
+    if log.suffix in (".jsonl", ".ndjson"):
+        logs = pl.scan_ndjson(log, infer_schema_length=1000, schema_overrides={"service_tier": pl.String})
+        ts = pl.col("timestamp").str.to_datetime(time_zone="UTC")
+    else:
+        logs = pl.scan_parquet(log)
+        ts = pl.col("timestamp")
+    rates = pl.scan_csv(prices)
+    cost = sum(pl.col(f"{c}_tokens") * pl.col(c) for c in PRICE_COLUMNS) / 1e6 + pl.col("requests") * pl.col(
+        "per_request"
+    )
+    out = (
+        logs.join(rates, on=["provider", "model"])
+        .group_by("model", ts.dt.truncate("1mo").alias("month"))
+        .agg(pl.col("requests").sum(), cost.sum().alias("cost"))
+        .sort("month", "model")
+        .collect(engine="streaming")
+    )
+    return {
+        "rows": out.height,
+        "total_cost": float(out["cost"].sum()),
+        "requests": int(out["requests"].sum()),
+    }
+
+
 def run_genai(log: Path, sample: int) -> dict[str, Any]:
     """Price the first `sample` calls one by one with genai-prices' calc_price; time the loop alone."""
     import polars as pl
@@ -144,6 +177,9 @@ def main(argv: list[str] | None = None) -> None:
     d = sub.add_parser("duckdb")
     d.add_argument("log", type=Path)
     d.add_argument("prices", type=Path)
+    q = sub.add_parser("polars")
+    q.add_argument("log", type=Path)
+    q.add_argument("prices", type=Path)
     g = sub.add_parser("genai")
     g.add_argument("log", type=Path)
     g.add_argument("--sample", type=int, default=100_000)
@@ -152,6 +188,8 @@ def main(argv: list[str] | None = None) -> None:
         result: dict[str, Any] = {"path": str(flat_prices(args.out))}
     elif args.what == "duckdb":
         result = run_duckdb(args.log, args.prices)
+    elif args.what == "polars":
+        result = run_polars(args.log, args.prices)
     else:
         result = run_genai(args.log, args.sample)
     json.dump(result, sys.stdout)

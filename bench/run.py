@@ -219,6 +219,8 @@ class Bench:
             note(f"JSONL suite, run {i + 1}/{self.args.runs_secondary}")
             self.run("duckdb_jsonl", "DuckDB SQL (read_ndjson)", self.duckdb(log, prices))
             self.run("report_jsonl", "aicost report (JSONL)", self.report(log))
+            polars = [sys.executable, str(HERE / "reference.py"), "polars", str(log), str(prices)]
+            self.run("polars_jsonl", "Polars, the same query (scan_ndjson)", polars)
 
     def huge_suite(self, prices: Path) -> None:
         """The 100M-row Parquet log: it must complete in bounded memory."""
@@ -334,6 +336,11 @@ class Bench:
                 f"\nTotal check (flat log): aicost {check['aicost_total']:.6f} vs DuckDB {check['duckdb_total']:.6f}, "
                 f"relative difference {check['relative_difference']:.2e} (<= {TOLERANCE:g}): {verdict}"
             )
+        t = self.timings
+        if "polars_jsonl" in t:
+            floor = t["polars_jsonl"].wall / t["duckdb_jsonl"].wall
+            self.results["polars_jsonl_floor"] = floor
+            print(f"JSONL reader floor: the same query in Polars takes {floor:.2f}x DuckDB's time (not a target)")
         if not self.results.get("forecast_available", True):
             print("aicost forecast: not available in this version; skipped")
 
