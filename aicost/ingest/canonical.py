@@ -127,7 +127,7 @@ def timestamp_expr(dtype: pl.DataType | None, formats: list[str]) -> tuple[pl.Ex
     if dtype == pl.Date:
         return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").alias("timestamp"), None
     if dtype.is_numeric():
-        ts = _epoch(raw.cast(pl.Float64))
+        ts = epoch_time(raw.cast(pl.Float64))
         return ts.alias("timestamp"), raw.is_not_null() & ts.is_null()
     text = raw.cast(pl.String).str.strip_chars()
     ts = parse_timestamps(text, formats)
@@ -138,7 +138,7 @@ def timestamp_expr(dtype: pl.DataType | None, formats: list[str]) -> tuple[pl.Ex
 def parse_timestamps(text: pl.Expr, formats: list[str]) -> pl.Expr:
     """Stripped timestamp text parsed with the sniffed layouts (the first that parses wins)."""
     parsed = [
-        _epoch(text.cast(pl.Float64, strict=False))
+        epoch_time(text.cast(pl.Float64, strict=False))
         if f == EPOCH
         else text.str.to_datetime(f, time_zone="UTC", strict=False, time_unit="us")
         for f in formats or [TIMESTAMP_FORMATS[0]]
@@ -146,7 +146,7 @@ def parse_timestamps(text: pl.Expr, formats: list[str]) -> pl.Expr:
     return parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
 
 
-def _epoch(value: pl.Expr) -> pl.Expr:
+def epoch_time(value: pl.Expr) -> pl.Expr:
     """Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude) as a UTC time."""
     micros = (
         pl.when(value.abs() < 1e11)

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, TIMESTAMP_FORMATS
+from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, TIMESTAMP_FORMATS, epoch_time
 from aicost.ingest.lines import LINE
 from aicost.schema import INTERNAL_PREFIX, TIMESTAMP_DTYPE, USAGE_SCHEMA
 
@@ -251,16 +251,7 @@ def instant(f: Field) -> tuple[pl.Expr, list[pl.Expr]]:
         ts = f.expr.dt.convert_time_zone("UTC") if f.dtype.time_zone else f.expr.dt.replace_time_zone("UTC")
         return ts.cast(TIMESTAMP_DTYPE), []
     number, _ = _as_number(f)
-    micros = (
-        pl.when(number.abs() < 1e11)
-        .then(number * 1e6)
-        .when(number.abs() < 1e14)
-        .then(number * 1e3)
-        .when(number.abs() < 1e17)
-        .then(number)
-        .otherwise(number / 1e3)
-    )
-    from_epoch = micros.round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    from_epoch = epoch_time(number)
     text = as_text(f)
     parsed = [text.str.to_datetime(fmt, time_zone="UTC", strict=False, time_unit="us") for fmt in _TIME_FORMATS]
     ts = pl.coalesce([from_epoch, *parsed])
