@@ -463,3 +463,20 @@ def test_damaged_stdin_lines_are_named_by_their_line(cli: Cli) -> None:
     _accounting(doc)
     assert (doc["rows_read"], doc["rows_priced"], doc["rows_rejected"]) == (4, 2, 2)
     assert [r["first"] for r in doc["rejections"]] == ["<stdin>: line 3", "<stdin>: line 4"]
+
+
+@pytest.mark.parametrize(
+    "model", ["gpt-4o\nInjected line", "gpt\r4o", "gpt\u20284o", "gpt\x1b[31m4o"], ids=["lf", "cr", "u2028", "escape"]
+)
+def test_a_model_id_with_a_line_break_keeps_the_error_on_one_line(cli: Cli, tmp_path: Path, model: str) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl({**GOOD, "model": model}))
+    result = cli("report", path, "--strict")
+    assert_error(result, 1, "--strict", "have no price: gpt")
+    assert repr(model)[1:-1] in result.stderr
+
+
+def test_a_file_name_with_a_line_break_is_named_on_one_line(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a\nb.jsonl"
+    path.write_bytes(jsonl(GOOD, {**GOOD, "input_tokens": -1}))
+    assert_error(cli("report", path), 1, f"{tmp_path}/a\\nb.jsonl: line 2", "input_tokens is negative")
