@@ -480,3 +480,10 @@ def test_a_file_name_with_a_line_break_is_named_on_one_line(cli: Cli, tmp_path: 
     path = tmp_path / "a\nb.jsonl"
     path.write_bytes(jsonl(GOOD, {**GOOD, "input_tokens": -1}))
     assert_error(cli("report", path), 1, f"{tmp_path}/a\\nb.jsonl: line 2", "input_tokens is negative")
+
+
+def test_a_column_mapped_twice_is_a_command_line_error(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl({**GOOD, "prompt": 5, "uncached": 7}))
+    result = cli("report", path, "--map", "input_tokens=prompt", "--map", "input_tokens=uncached")
+    assert result.exit_code == 2 and "--map input_tokens: given twice" in result.stderr

@@ -225,6 +225,8 @@ def parse_mapping(values: list[str] | None) -> dict[str, str]:
         canonical, sep, source = value.partition("=")
         if not sep or not canonical.strip() or not source.strip():
             raise UsageError(f"--map {value!r}: expected canonical=source, e.g. input_tokens=prompt_tokens")
+        if canonical.strip() in mapping:
+            raise UsageError(f"--map {canonical.strip()}: given twice; map each column once")
         mapping[canonical.strip()] = source.strip()
     return mapping
 
