@@ -134,6 +134,22 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
         1,
         "line 1: requests is 0 but the row has tokens",
     ),
+    (
+        "jsonl-model-object",
+        "a.jsonl",
+        jsonl(GOOD, {**GOOD, "model": {"id": "gpt-4o"}}),
+        1,
+        "line 2: model is not text (a JSON object or array)",
+    ),
+    ("jsonl-model-array", "a.jsonl", jsonl(GOOD, {**GOOD, "model": ["gpt-4o"]}), 1, "line 2: model is not text"),
+    (
+        "jsonl-reported-cost-word",
+        "a.jsonl",
+        jsonl({**GOOD, "reported_cost": 0.5}, {**GOOD, "reported_cost": "cheap"}),
+        1,
+        "line 2: reported_cost is not a number",
+    ),
+    ("csv-reported-cost-nan", "a.csv", b"model,input_tokens,reported_cost\ngpt-4o,5,NaN\n", 1, "line 2: reported_cost"),
     ("jsonl-no-model-column", "a.jsonl", jsonl({"input_tokens": 5}), 1, "'model'"),
     ("jsonl-empty", "a.jsonl", b"", 1, "empty file"),
     ("jsonl-blank-lines", "a.jsonl", b"\n  \n\n", 1, "empty file"),
@@ -487,3 +503,12 @@ def test_a_column_mapped_twice_is_a_command_line_error(cli: Cli, tmp_path: Path)
     path.write_bytes(jsonl({**GOOD, "prompt": 5, "uncached": 7}))
     result = cli("report", path, "--map", "input_tokens=prompt", "--map", "input_tokens=uncached")
     assert result.exit_code == 2 and "--map input_tokens: given twice" in result.stderr
+
+
+def test_a_nan_reported_cost_in_parquet_is_missing_not_damage(cli: Cli, tmp_path: Path) -> None:
+    # pandas writes a missing float as NaN: not a cost to reconcile, but not a damaged row either
+    path = tmp_path / "a.parquet"
+    pl.DataFrame({**{k: [v, v] for k, v in GOOD.items()}, "reported_cost": [0.5, float("nan")]}).write_parquet(path)
+    result = cli("report", path, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows_priced"] == 2

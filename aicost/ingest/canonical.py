@@ -201,6 +201,24 @@ def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[p
     return value.fill_null(default).alias(column), reasons
 
 
+def _reported_cost_expr(dtype: pl.DataType) -> tuple[pl.Expr, list[pl.Expr]]:
+    """The Float64 reported cost and the rejection reason it can raise: a value that is not a finite number
+    would silently drop out of reconciliation."""
+    raw = pl.col("reported_cost")
+    if dtype == pl.Null:
+        return pl.lit(None, dtype=pl.Float64).alias("reported_cost"), []
+    present = raw.is_not_null()
+    if isinstance(dtype, _FLOAT_TYPES):
+        raw = raw.fill_nan(None)  # how pandas writes a missing value
+        present = raw.is_not_null()
+    elif dtype == pl.String:
+        raw = raw.str.strip_chars()
+        present = raw.is_not_null() & (raw != "")
+    cost = raw.cast(pl.Float64, strict=False)
+    bad = present & (cost.is_null() | ~cost.is_finite())
+    return cost.alias("reported_cost"), [pl.when(bad).then(pl.lit("reported_cost is not a number"))]
+
+
 def to_canonical(
     lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, adapted: bool = False, strip_text: bool = True
 ) -> pl.LazyFrame:
@@ -263,7 +281,9 @@ def to_canonical(
     if strip_text:
         reasons.insert(0, missing_model())
     if "reported_cost" in schema:
-        exprs.append(pl.col("reported_cost").cast(pl.Float64, strict=False).alias("reported_cost"))
+        cost, why = _reported_cost_expr(schema["reported_cost"])
+        exprs.append(cost)
+        reasons += why
     else:
         exprs.append(pl.lit(None, dtype=pl.Float64).alias("reported_cost"))
     tags = [c for c in schema if c not in USAGE_SCHEMA and not c.startswith(INTERNAL_PREFIX)]
@@ -333,6 +353,15 @@ def clean_text(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def missing_model() -> pl.Expr:
-    """The "missing model" rejection reason: no model id, or only whitespace."""
+    """The rejection reason for a row's model id: none, only whitespace, or a JSON object or array.
+
+    Read line by line, a JSON line's values arrive as text, so an object or array where a model id belongs
+    (damage: no model id starts with a brace or bracket) would otherwise be listed as an unpriced model.
+    """
     model = pl.col("model").cast(pl.String).str.strip_chars()
-    return pl.when(model.is_null() | (model == "")).then(pl.lit("missing model"))
+    return (
+        pl.when(model.is_null() | (model == ""))
+        .then(pl.lit("missing model"))
+        .when(model.str.starts_with("{") | model.str.starts_with("["))
+        .then(pl.lit("model is not text (a JSON object or array)"))
+    )
