@@ -8,6 +8,7 @@ priced as zero), and with --on-error skip counted while the accounting still bal
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import os
@@ -200,6 +201,20 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
         parquet(pl.DataFrame({"model": ["gpt-4o"], "input_tokens": [True]})),
         1,
         "expected integers",
+    ),
+    (
+        "parquet-time-duration",
+        "a.parquet",
+        parquet(pl.DataFrame({"model": ["gpt-4o"], "input_tokens": [5], "timestamp": [dt.timedelta(days=3)]})),
+        1,
+        "column 'timestamp' is Duration(time_unit='us'), expected a timestamp",
+    ),
+    (
+        "parquet-time-of-day",
+        "a.parquet",
+        parquet(pl.DataFrame({"model": ["gpt-4o"], "input_tokens": [5], "timestamp": [dt.time(12, 0)]})),
+        1,
+        "column 'timestamp' is Time, expected a timestamp",
     ),
     (
         "parquet-null-model",

@@ -83,7 +83,10 @@ def check_columns(schema: pl.Schema, where: str) -> None:
         if dtype is not None and not (dtype.is_numeric() or dtype in (pl.String, pl.Null)):
             problems.append(f"column {column!r} is {dtype}, expected integers")
     dtype = schema.get("timestamp")
-    if dtype is not None and not (dtype.is_temporal() or dtype.is_numeric() or dtype in (pl.String, pl.Null)):
+    # a Duration or a Time of day is temporal, but not a moment to price a call at
+    if dtype is not None and not (
+        isinstance(dtype, pl.Datetime | pl.Date) or dtype.is_numeric() or dtype in (pl.String, pl.Null)
+    ):
         problems.append(f"column 'timestamp' is {dtype}, expected a timestamp, ISO string or epoch number")
     for column in ("model", "provider", "service_tier", "request_id"):
         dtype = schema.get(column)
