@@ -151,6 +151,22 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
         "line 2: reported_cost is not a number",
     ),
     ("csv-reported-cost-nan", "a.csv", b"model,input_tokens,reported_cost\ngpt-4o,5,NaN\n", 1, "line 2: reported_cost"),
+    # a damaged key would make a tag of the count or the time, and price the row without it
+    (
+        "jsonl-damaged-count-key",
+        "a.jsonl",
+        jsonl(GOOD, {"model": "gpt-4o", "input_toks": 1000, "output_tokens": 100}),
+        1,
+        "line 2: column 'input_toks' instead of 'input_tokens' (a damaged name?",
+    ),
+    (
+        "jsonl-damaged-time-key",
+        "a.jsonl",
+        jsonl(GOOD, GOOD, {**GOOD, "timeZtamp": GOOD["timestamp"]} | {"timestamp": None}),
+        1,
+        "line 3: column 'timeZtamp' instead of 'timestamp'",
+    ),
+    ("csv-misspelt-header", "a.csv", b"Timestamp,model,input_tokens\n2026-11-02,gpt-4o,5\n", 1, "line 2: column"),
     ("jsonl-no-model-column", "a.jsonl", jsonl({"input_tokens": 5}), 1, "'model'"),
     ("jsonl-empty", "a.jsonl", b"", 1, "empty file"),
     ("jsonl-blank-lines", "a.jsonl", b"\n  \n\n", 1, "empty file"),
@@ -527,3 +543,12 @@ def test_a_nan_reported_cost_in_parquet_is_missing_not_damage(cli: Cli, tmp_path
     result = cli("report", path, "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["rows_priced"] == 2
+
+
+def test_tags_near_a_canonical_name_are_kept_where_the_real_column_is_set(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl({**GOOD, "models": "a,b", "output_cost": 0.1, "team": "x"}))
+    result = cli("report", path, "--format", "json", "--by", "models")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows_priced"] == 1
+

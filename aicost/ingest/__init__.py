@@ -6,6 +6,7 @@ provider bodies, gateway exports and agent sessions; each is adapted to the same
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -148,14 +149,15 @@ def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], le
     line, with lines that are not UTF-8 rejected rather than failing it. A problem with the columns is an
     error either way.
     """
+    canonical = functools.partial(to_canonical, log=log, mapping=mapping, strip_text=False, check_names=True)
     if log.kind not in ("jsonl", "csv"):
-        return to_canonical(read_raw(log, stdin), log, mapping, strip_text=False)
+        return canonical(read_raw(log, stdin))
     fast = None if lenient else _fast(log, stdin)
     if fast is not None:
-        return to_canonical(fast, log, mapping, adapted=log.kind == "csv", strip_text=False)
+        return canonical(fast, adapted=log.kind == "csv")
     if log.kind == "csv":
-        return to_canonical(_csv(log, lenient=True), log, mapping, adapted=True, strip_text=False)
-    return to_canonical(jsonl_records(log, stdin), log, mapping, adapted=True, strip_text=False)
+        return canonical(_csv(log, lenient=True), adapted=True)
+    return canonical(jsonl_records(log, stdin), adapted=True)
 
 
 def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:

@@ -99,6 +99,35 @@ def check_columns(schema: pl.Schema, where: str) -> None:
         raise InputError(f"{where}: " + "; ".join(problems) + "; use --map canonical=source for renamed columns")
 
 
+def misspelt_columns(schema: pl.Schema) -> dict[str, str]:
+    """Tag columns whose name is a canonical column's with a letter or two changed, each with that column.
+
+    A damaged key (`"input_toks"`, `"timeZtamp"`) or a header typo would otherwise make a tag of the count
+    or the time, and price the row without it.
+    """
+    found: dict[str, str] = {}
+    for column in schema:
+        if column in USAGE_SCHEMA or column.startswith(INTERNAL_PREFIX) or len(column) < 4:
+            continue
+        edits, canonical = min((_edits(column.lower(), c), c) for c in USAGE_SCHEMA)
+        if edits <= (1 if len(canonical) < 8 else 2 if len(canonical) < 12 else 3):
+            found[column] = canonical
+    return found
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (names are short: the plain dynamic programme is fine)."""
+    if abs(len(a) - len(b)) > 3:
+        return 4
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
 def sniff_timestamp_formats(samples: list[str]) -> list[str]:
     """The layouts (in TIMESTAMP_FORMATS) that parse at least one sample value."""
     series = pl.Series(samples, dtype=pl.String)
@@ -223,7 +252,13 @@ def _reported_cost_expr(dtype: pl.DataType) -> tuple[pl.Expr, list[pl.Expr]]:
 
 
 def to_canonical(
-    lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, adapted: bool = False, strip_text: bool = True
+    lf: pl.LazyFrame,
+    log: LogFile,
+    mapping: Mapping[str, str],
+    *,
+    adapted: bool = False,
+    strip_text: bool = True,
+    check_names: bool = False,
 ) -> pl.LazyFrame:
     """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping.
 
@@ -234,6 +269,9 @@ def to_canonical(
     `strip_text=False` leaves provider, model and service_tier as read and skips the "missing model"
     check (`clean_text` adds both): a caller that groups by those columns first (costing) does both once
     per distinct value, which on a large log is much cheaper than a stripped copy of every row's strings.
+
+    `check_names` (logs in canonical columns, not adapter output) rejects a row holding a value under a
+    misspelt canonical column name (`misspelt_columns`) where the real column is empty.
     """
     where = log.display
     try:
@@ -289,6 +327,16 @@ def to_canonical(
         reasons += why
     else:
         exprs.append(pl.lit(None, dtype=pl.Float64).alias("reported_cost"))
+    if check_names:
+        for tag, canonical in misspelt_columns(schema).items():
+            holds_it = pl.col(canonical).is_null() if canonical in schema else pl.lit(True)
+            reasons.append(
+                pl.when(pl.col(tag).is_not_null() & holds_it).then(
+                    pl.lit(
+                        f"column {tag!r} instead of {canonical!r} (a damaged name? --map {canonical}={tag} if meant)"
+                    )
+                )
+            )
     tags = [c for c in schema if c not in USAGE_SCHEMA and not c.startswith(INTERNAL_PREFIX)]
     exprs += [_tag_expr(c, schema[c]) for c in tags]
     # an adapted frame may hold several files of one format, each row tagged with its file
