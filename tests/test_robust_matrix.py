@@ -552,3 +552,14 @@ def test_tags_near_a_canonical_name_are_kept_where_the_real_column_is_set(cli: C
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["rows_priced"] == 1
 
+
+def test_forecast_of_logs_without_timestamps(cli: Cli, tmp_path: Path) -> None:
+    # rows without a time have no month: an error when no row has one, left out (with a warning) otherwise
+    undated = tmp_path / "undated.jsonl"
+    undated.write_bytes(jsonl({"model": "gpt-4o", "input_tokens": 5}))
+    assert_error(cli("forecast", undated), 1, str(undated), "no row has a timestamp")
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(jsonl({"model": "gpt-4o", "input_tokens": 5}, GOOD, GOOD))
+    result = cli("forecast", mixed, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "1 requests without a timestamp are left out" in result.stderr

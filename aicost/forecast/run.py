@@ -372,6 +372,8 @@ def run_forecast(
     past, notes = history(
         apply_money(cells, money), tz, parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
     )
+    if not past and notes:
+        raise InputError(f"{', '.join(inputs)}: no row has a timestamp; a forecast needs usage by month")
     if not past:
         raise InputError("no priced usage to forecast (every row is outside --since/--until)")
     base, base_notes = base_month(past)
