@@ -182,6 +182,7 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
     ("csv-text-count", "a.csv", csv("2026-11-02T12:00:00Z,gpt-4o,lots,100"), 1, "line 2: input_tokens is not a number"),
     ("csv-invalid-utf8", "a.csv", csv(CSV_GOOD, b"2026-11-02T12:00:00Z,gpt\xff-4o,5,5"), 1, "line 3: not valid UTF-8"),
     ("csv-empty", "a.csv", b"", 1, "empty file"),
+    ("csv-byte-order-mark-alone", "a.csv", b"\xef\xbb\xbf\r\n", 1, "empty file (a CSV log needs a header"),
     ("csv-header-only", "a.csv", csv(), 1, "no usage rows"),
     ("csv-semicolons", "a.csv", b"model;input_tokens\ngpt-4o;5\n", 1, "'model'"),
     ("csv-binary", "a.csv", b"\x00\x01\x02" + bytes(range(256)) * 20, 1, "binary data"),

@@ -139,6 +139,8 @@ def detect(sniffed: Sniff, known: Mapping[str, Any], mapping: Mapping[str, str])
         if hint in path and log.kind == "jsonl":
             return name
     if not sniffed.records and not sniffed.columns:
+        if log.kind == "csv":
+            raise InputError(f"{log.display}: empty file (a CSV log needs a header line and rows)")
         raise InputError(f"{log.display}: no records (JSON objects) in this file")
     if mapping:
         present = set(sniffed.columns or ()) | {k for r in sniffed.records[:20] for k in r}
