@@ -564,3 +564,35 @@ def test_forecast_of_logs_without_timestamps(cli: Cli, tmp_path: Path) -> None:
     result = cli("forecast", mixed, "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert "1 requests without a timestamp are left out" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "log", "output"),
+    [
+        ("logs convert", "a.jsonl", "a.jsonl"),
+        ("export", "a.csv", "a.csv"),
+        ("report --format csv", "logs", "logs/a.csv"),
+        ("simulate --format json", "a.jsonl", "./a.jsonl"),
+        ("logs inspect --format json", "a.jsonl", "a.jsonl"),
+    ],
+)
+def test_an_output_that_is_one_of_the_logs_is_refused(
+    cli: Cli, tmp_path: Path, command: str, log: str, output: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the result would replace the log it was computed from (a CSV report in a folder of logs, too)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logs").mkdir()
+    for name in ("a.jsonl", "logs/b.jsonl"):
+        (tmp_path / name).write_bytes(jsonl(GOOD))
+    for name in ("a.csv", "logs/a.csv"):
+        (tmp_path / name).write_bytes(csv(CSV_GOOD))
+    before = (tmp_path / output).read_bytes()
+    words = command.split()
+    split = 2 if words[0] == "logs" else 1
+    result = cli(*words[:split], log, *words[split:], "--output", output)
+    assert result.exit_code == 2, result.stderr
+    assert (
+        result.stderr.strip() == f"Error: --output {output}: is one of the logs being read; write the result elsewhere"
+    )
+    assert (tmp_path / output).read_bytes() == before
+
