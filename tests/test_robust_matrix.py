@@ -13,6 +13,8 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ import polars as pl
 import pytest
 from typer.testing import Result
 
+from tests.conftest import REPO
 from tests.formats_ref import FIXTURES
 
 Cli = Callable[..., Result]
@@ -596,3 +599,21 @@ def test_an_output_that_is_one_of_the_logs_is_refused(
     )
     assert (tmp_path / output).read_bytes() == before
 
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.parametrize("where", [["--output", "/dev/full"], []], ids=["output", "stdout"])
+def test_a_full_disk_is_an_error_naming_where(tmp_path: Path, where: list[str]) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl(GOOD))
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "aicost", "report", str(path), "--format", "json", *where],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            # the aicost under test, wherever the tests run from (they run in a temporary folder)
+            env={**os.environ, "AICOST_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)},
+            check=False,
+        )
+    name = "/dev/full" if where else "<stdout>"
+    assert done.returncode == 1
+    assert done.stderr.decode().strip() == f"Error: {name}: cannot write (No space left on device)"
