@@ -617,3 +617,34 @@ def test_a_full_disk_is_an_error_naming_where(tmp_path: Path, where: list[str]) 
     name = "/dev/full" if where else "<stdout>"
     assert done.returncode == 1
     assert done.stderr.decode().strip() == f"Error: {name}: cannot write (No space left on device)"
+
+
+@pytest.mark.parametrize(
+    ("move", "says"),
+    [
+        ("price_ratio = inf", "move[0].price_ratio: inf must be a non-negative finite number"),
+        ("price_ratio = nan", "move[0].price_ratio: nan must be"),
+        ("price_ratio = 0.1\ntokens = { input = nan }", "move[0].tokens.input: nan must be a positive finite number"),
+        ("price_ratio = 0.1\ntokens = { output = inf }", "move[0].tokens.output: inf must be"),
+        ("to_rates = { input = inf, output = 1.0 }", "move[0].to_rates.input: inf must be"),
+    ],
+)
+def test_scenario_numbers_that_are_not_finite(cli: Cli, tmp_path: Path, move: str, says: str) -> None:
+    # an infinite price ratio or multiplier made the scenario's total null, silently
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'schema = "aicost.scenario/1"\nname = "s"\n\n[[move]]\nshare = 0.5\n{move}\n')
+    log = tmp_path / "a.jsonl"
+    log.write_bytes(jsonl(GOOD))
+    assert_error(cli("simulate", log, "--scenario", scenario), 1, f"{scenario}: ", says)
+
+
+def test_a_scenario_horizon_out_of_range_names_the_scenario(cli: Cli, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'schema = "aicost.scenario/1"\nname = "s"\n\n[[move]]\nshare = 0.5\nprice_ratio = 0.1\n\n'
+        "[forecast]\nhorizon_months = 100000\n"
+    )
+    log = tmp_path / "a.jsonl"
+    log.write_bytes(jsonl(GOOD))
+    result = cli("forecast", log, "--scenario", scenario)
+    assert_error(result, 1, f"{scenario}: forecast.horizon_months 100000", "must be between 1 and 120")
