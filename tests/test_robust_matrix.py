@@ -648,3 +648,15 @@ def test_a_scenario_horizon_out_of_range_names_the_scenario(cli: Cli, tmp_path: 
     log.write_bytes(jsonl(GOOD))
     result = cli("forecast", log, "--scenario", scenario)
     assert_error(result, 1, f"{scenario}: forecast.horizon_months 100000", "must be between 1 and 120")
+
+
+def test_an_anthropic_cache_breakdown_larger_than_its_total_is_rejected(cli: Cli, tmp_path: Path) -> None:
+    # 5m + 1h writes are a breakdown of cache_creation_input_tokens: 10M in the breakdown of a 2,048 total
+    # would have been billed as 10M 1-hour writes
+    lines = (FIXTURES / "anthropic-messages.jsonl").read_bytes().splitlines()
+    record = json.loads(lines[0])
+    record["usage"]["cache_creation"]["ephemeral_1h_input_tokens"] = 10_000_000
+    path = tmp_path / "anthropic-messages.jsonl"
+    path.write_bytes(b"\n".join([json.dumps(record).encode(), *lines[1:]]) + b"\n")
+    says = "usage.cache_creation exceeds usage.cache_creation_input_tokens"
+    assert_error(cli("report", path), 1, f"{path}: line 1", says)
