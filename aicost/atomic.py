@@ -78,7 +78,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
     # through a symlink, replace the file it points to (not the link); a device or pipe (/dev/stdout, a
     # FIFO) cannot be replaced at all, only written to
     if target.exists() and not target.is_file():
-        yield target
+        try:
+            yield target
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): not a failed write
+        except OSError as exc:
+            raise _error(target, exc) from None  # /dev/full, a device gone
         return
     target = Path(os.path.realpath(target))
     created: list[Path] = []

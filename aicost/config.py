@@ -21,6 +21,7 @@ from typing import Any, Final, Literal
 import platformdirs
 
 from aicost.errors import ConfigError, UsageError
+from aicost.tomlfile import syntax_error
 
 OutputFormat = Literal["table", "json", "csv", "parquet", "markdown"]
 OnError = Literal["fail", "skip"]
@@ -246,7 +247,7 @@ def read_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(syntax_error(str(path), exc)) from None
     out: dict[str, Any] = {}
     for name, raw in data.items():
         key = _BY_NAME.get(name)

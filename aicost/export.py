@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 import polars as pl
 
 from aicost.atomic import atomic_write_bytes
-from aicost.errors import UsageError
+from aicost.errors import OutputError, UsageError
 
 Format = Literal["table", "json", "csv", "parquet", "markdown"]
 FORMATS: tuple[Format, ...] = ("table", "json", "csv", "parquet", "markdown")
@@ -133,8 +133,13 @@ def format_for(output: str | None) -> Format | None:
 def emit(data: bytes, output: str | None) -> None:
     """Send bytes to stdout (`None` or `-`) or atomically to a file."""
     if output in (None, "-"):
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): not a failed write
+        except OSError as exc:
+            raise OutputError(f"<stdout>: cannot write ({exc.strerror or exc})") from None  # > /dev/full
         return
     assert output is not None
     target = Path(output)

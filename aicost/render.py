@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import sys
 import threading
@@ -241,6 +242,16 @@ def render_inspect(result: InspectResult, color: bool) -> bytes:
     return to_text(inspect_tables(result), color)
 
 
+# what str.splitlines() breaks on, and other control characters a terminal would act on
+_LINE_BREAKING = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """A message as one line: line breaks and control characters (from a model id or a file name in a log)
+    shown escaped, as Python writes them."""
+    return _LINE_BREAKING.sub(lambda m: repr(m[0])[1:-1], message)
+
+
 class Messages:
     """Warnings and errors on stderr, one line each, silenced by --quiet (errors never are)."""
 
@@ -251,7 +262,7 @@ class Messages:
 
     def _print(self, prefix: str, style: str, message: str) -> None:
         console = _console(self.stream, self.color, width=10_000)
-        text = Text(prefix, style=style) + Text(message)
+        text = Text(prefix, style=style) + Text(one_line(message))
         console.print(text, soft_wrap=True)
 
     def warn(self, message: str) -> None:

@@ -135,7 +135,7 @@ def test_explicit_config_file_replaces_the_upward_search(
     ("text", "needles"),
     [
         ('currrency = "EUR"\n', ["unknown key 'currrency'", "known keys: pricing"]),
-        ('tz = "UTC"\nformat = \n', ["invalid TOML", "line 2"]),
+        ('tz = "UTC"\nformat = \n', ["aicost.toml: line 2, column 10: invalid TOML"]),
         ("fx_rate = -1\n", ["key 'fx_rate'", "positive number"]),
         ('tz = "Mars/Olympus"\n', ["key 'tz'", "unknown time zone"]),
         ('strict = "maybe"\n', ["key 'strict'", "true or false"]),

@@ -8,10 +8,13 @@ priced as zero), and with --on-error skip counted while the accounting still bal
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ import polars as pl
 import pytest
 from typer.testing import Result
 
+from tests.conftest import REPO
 from tests.formats_ref import FIXTURES
 
 Cli = Callable[..., Result]
@@ -134,6 +138,38 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
         1,
         "line 1: requests is 0 but the row has tokens",
     ),
+    (
+        "jsonl-model-object",
+        "a.jsonl",
+        jsonl(GOOD, {**GOOD, "model": {"id": "gpt-4o"}}),
+        1,
+        "line 2: model is not text (a JSON object or array)",
+    ),
+    ("jsonl-model-array", "a.jsonl", jsonl(GOOD, {**GOOD, "model": ["gpt-4o"]}), 1, "line 2: model is not text"),
+    (
+        "jsonl-reported-cost-word",
+        "a.jsonl",
+        jsonl({**GOOD, "reported_cost": 0.5}, {**GOOD, "reported_cost": "cheap"}),
+        1,
+        "line 2: reported_cost is not a number",
+    ),
+    ("csv-reported-cost-nan", "a.csv", b"model,input_tokens,reported_cost\ngpt-4o,5,NaN\n", 1, "line 2: reported_cost"),
+    # a damaged key would make a tag of the count or the time, and price the row without it
+    (
+        "jsonl-damaged-count-key",
+        "a.jsonl",
+        jsonl(GOOD, {"model": "gpt-4o", "input_toks": 1000, "output_tokens": 100}),
+        1,
+        "line 2: column 'input_toks' instead of 'input_tokens' (a damaged name?",
+    ),
+    (
+        "jsonl-damaged-time-key",
+        "a.jsonl",
+        jsonl(GOOD, GOOD, {**GOOD, "timeZtamp": GOOD["timestamp"]} | {"timestamp": None}),
+        1,
+        "line 3: column 'timeZtamp' instead of 'timestamp'",
+    ),
+    ("csv-misspelt-header", "a.csv", b"Timestamp,model,input_tokens\n2026-11-02,gpt-4o,5\n", 1, "line 2: column"),
     ("jsonl-no-model-column", "a.jsonl", jsonl({"input_tokens": 5}), 1, "'model'"),
     ("jsonl-empty", "a.jsonl", b"", 1, "empty file"),
     ("jsonl-blank-lines", "a.jsonl", b"\n  \n\n", 1, "empty file"),
@@ -149,6 +185,7 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
     ("csv-text-count", "a.csv", csv("2026-11-02T12:00:00Z,gpt-4o,lots,100"), 1, "line 2: input_tokens is not a number"),
     ("csv-invalid-utf8", "a.csv", csv(CSV_GOOD, b"2026-11-02T12:00:00Z,gpt\xff-4o,5,5"), 1, "line 3: not valid UTF-8"),
     ("csv-empty", "a.csv", b"", 1, "empty file"),
+    ("csv-byte-order-mark-alone", "a.csv", b"\xef\xbb\xbf\r\n", 1, "empty file (a CSV log needs a header"),
     ("csv-header-only", "a.csv", csv(), 1, "no usage rows"),
     ("csv-semicolons", "a.csv", b"model;input_tokens\ngpt-4o;5\n", 1, "'model'"),
     ("csv-binary", "a.csv", b"\x00\x01\x02" + bytes(range(256)) * 20, 1, "binary data"),
@@ -184,6 +221,20 @@ CASES: list[tuple[str, str, bytes | Callable[[Path], None], int, str]] = [
         parquet(pl.DataFrame({"model": ["gpt-4o"], "input_tokens": [True]})),
         1,
         "expected integers",
+    ),
+    (
+        "parquet-time-duration",
+        "a.parquet",
+        parquet(pl.DataFrame({"model": ["gpt-4o"], "input_tokens": [5], "timestamp": [dt.timedelta(days=3)]})),
+        1,
+        "column 'timestamp' is Duration(time_unit='us'), expected a timestamp",
+    ),
+    (
+        "parquet-time-of-day",
+        "a.parquet",
+        parquet(pl.DataFrame({"model": ["gpt-4o"], "input_tokens": [5], "timestamp": [dt.time(12, 0)]})),
+        1,
+        "column 'timestamp' is Time, expected a timestamp",
     ),
     (
         "parquet-null-model",
@@ -463,3 +514,172 @@ def test_damaged_stdin_lines_are_named_by_their_line(cli: Cli) -> None:
     _accounting(doc)
     assert (doc["rows_read"], doc["rows_priced"], doc["rows_rejected"]) == (4, 2, 2)
     assert [r["first"] for r in doc["rejections"]] == ["<stdin>: line 3", "<stdin>: line 4"]
+
+
+@pytest.mark.parametrize(
+    "model", ["gpt-4o\nInjected line", "gpt\r4o", "gpt\u20284o", "gpt\x1b[31m4o"], ids=["lf", "cr", "u2028", "escape"]
+)
+def test_a_model_id_with_a_line_break_keeps_the_error_on_one_line(cli: Cli, tmp_path: Path, model: str) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl({**GOOD, "model": model}))
+    result = cli("report", path, "--strict")
+    assert_error(result, 1, "--strict", "have no price: gpt")
+    assert repr(model)[1:-1] in result.stderr
+
+
+def test_a_file_name_with_a_line_break_is_named_on_one_line(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a\nb.jsonl"
+    path.write_bytes(jsonl(GOOD, {**GOOD, "input_tokens": -1}))
+    assert_error(cli("report", path), 1, f"{tmp_path}/a\\nb.jsonl: line 2", "input_tokens is negative")
+
+
+def test_a_column_mapped_twice_is_a_command_line_error(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl({**GOOD, "prompt": 5, "uncached": 7}))
+    result = cli("report", path, "--map", "input_tokens=prompt", "--map", "input_tokens=uncached")
+    assert result.exit_code == 2 and "--map input_tokens: given twice" in result.stderr
+
+
+def test_a_nan_reported_cost_in_parquet_is_missing_not_damage(cli: Cli, tmp_path: Path) -> None:
+    # pandas writes a missing float as NaN: not a cost to reconcile, but not a damaged row either
+    path = tmp_path / "a.parquet"
+    pl.DataFrame({**{k: [v, v] for k, v in GOOD.items()}, "reported_cost": [0.5, float("nan")]}).write_parquet(path)
+    result = cli("report", path, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows_priced"] == 2
+
+
+def test_tags_near_a_canonical_name_are_kept_where_the_real_column_is_set(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl({**GOOD, "models": "a,b", "output_cost": 0.1, "team": "x"}))
+    result = cli("report", path, "--format", "json", "--by", "models")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows_priced"] == 1
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_a_tag_near_a_canonical_name_the_log_does_not_use_stays_a_tag(cli: Cli, tmp_path: Path, suffix: str) -> None:
+    # `requester` is two letters from `requests`, but this log never has a `requests` column (one call a
+    # row): a tag to report by, not a damaged key; the same on the 1,500th line, past the sampled records
+    rows = [{**GOOD, "requester": f"svc-{i % 3}"} for i in range(1500)]
+    path = tmp_path / f"a.{suffix}"
+    if suffix == "csv":
+        pl.DataFrame(rows).write_csv(path)
+    else:
+        path.write_bytes(jsonl(*rows))
+    result = cli("report", path, "--format", "json", "--by", "requester")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["rows_priced"] == 1500
+    assert sorted(r["requester"] for r in doc["rows"]) == ["svc-0", "svc-1", "svc-2"]
+
+
+def test_a_header_written_another_way_is_named(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"timestamp,model,inputTokens,output_tokens\n2026-11-02,gpt-4o,5,1\n")
+    assert_error(cli("report", path), 1, str(path), "column 'inputTokens' instead of 'input_tokens'")
+
+
+def test_forecast_of_logs_without_timestamps(cli: Cli, tmp_path: Path) -> None:
+    # rows without a time have no month: an error when no row has one, left out (with a warning) otherwise
+    undated = tmp_path / "undated.jsonl"
+    undated.write_bytes(jsonl({"model": "gpt-4o", "input_tokens": 5}))
+    assert_error(cli("forecast", undated), 1, str(undated), "no row has a timestamp")
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(jsonl({"model": "gpt-4o", "input_tokens": 5}, GOOD, GOOD))
+    result = cli("forecast", mixed, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "1 requests without a timestamp are left out" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "log", "output"),
+    [
+        ("logs convert", "a.jsonl", "a.jsonl"),
+        ("export", "a.csv", "a.csv"),
+        ("report --format csv", "logs", "logs/a.csv"),
+        ("simulate --format json", "a.jsonl", "./a.jsonl"),
+        ("logs inspect --format json", "a.jsonl", "a.jsonl"),
+    ],
+)
+def test_an_output_that_is_one_of_the_logs_is_refused(
+    cli: Cli, tmp_path: Path, command: str, log: str, output: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the result would replace the log it was computed from (a CSV report in a folder of logs, too)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logs").mkdir()
+    for name in ("a.jsonl", "logs/b.jsonl"):
+        (tmp_path / name).write_bytes(jsonl(GOOD))
+    for name in ("a.csv", "logs/a.csv"):
+        (tmp_path / name).write_bytes(csv(CSV_GOOD))
+    before = (tmp_path / output).read_bytes()
+    words = command.split()
+    split = 2 if words[0] == "logs" else 1
+    result = cli(*words[:split], log, *words[split:], "--output", output)
+    assert result.exit_code == 2, result.stderr
+    assert (
+        result.stderr.strip() == f"Error: --output {output}: is one of the logs being read; write the result elsewhere"
+    )
+    assert (tmp_path / output).read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.parametrize("where", [["--output", "/dev/full"], []], ids=["output", "stdout"])
+def test_a_full_disk_is_an_error_naming_where(tmp_path: Path, where: list[str]) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(jsonl(GOOD))
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "aicost", "report", str(path), "--format", "json", *where],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            # the aicost under test, wherever the tests run from (they run in a temporary folder)
+            env={**os.environ, "AICOST_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)},
+            check=False,
+        )
+    name = "/dev/full" if where else "<stdout>"
+    assert done.returncode == 1
+    assert done.stderr.decode().strip() == f"Error: {name}: cannot write (No space left on device)"
+
+
+@pytest.mark.parametrize(
+    ("move", "says"),
+    [
+        ("price_ratio = inf", "move[0].price_ratio: inf must be a non-negative finite number"),
+        ("price_ratio = nan", "move[0].price_ratio: nan must be"),
+        ("price_ratio = 0.1\ntokens = { input = nan }", "move[0].tokens.input: nan must be a positive finite number"),
+        ("price_ratio = 0.1\ntokens = { output = inf }", "move[0].tokens.output: inf must be"),
+        ("to_rates = { input = inf, output = 1.0 }", "move[0].to_rates.input: inf must be"),
+    ],
+)
+def test_scenario_numbers_that_are_not_finite(cli: Cli, tmp_path: Path, move: str, says: str) -> None:
+    # an infinite price ratio or multiplier made the scenario's total null, silently
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'schema = "aicost.scenario/1"\nname = "s"\n\n[[move]]\nshare = 0.5\n{move}\n')
+    log = tmp_path / "a.jsonl"
+    log.write_bytes(jsonl(GOOD))
+    assert_error(cli("simulate", log, "--scenario", scenario), 1, f"{scenario}: ", says)
+
+
+def test_a_scenario_horizon_out_of_range_names_the_scenario(cli: Cli, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'schema = "aicost.scenario/1"\nname = "s"\n\n[[move]]\nshare = 0.5\nprice_ratio = 0.1\n\n'
+        "[forecast]\nhorizon_months = 100000\n"
+    )
+    log = tmp_path / "a.jsonl"
+    log.write_bytes(jsonl(GOOD))
+    result = cli("forecast", log, "--scenario", scenario)
+    assert_error(result, 1, f"{scenario}: forecast.horizon_months 100000", "must be between 1 and 120")
+
+
+def test_an_anthropic_cache_breakdown_larger_than_its_total_is_rejected(cli: Cli, tmp_path: Path) -> None:
+    # 5m + 1h writes are a breakdown of cache_creation_input_tokens: 10M in the breakdown of a 2,048 total
+    # would have been billed as 10M 1-hour writes
+    lines = (FIXTURES / "anthropic-messages.jsonl").read_bytes().splitlines()
+    record = json.loads(lines[0])
+    record["usage"]["cache_creation"]["ephemeral_1h_input_tokens"] = 10_000_000
+    path = tmp_path / "anthropic-messages.jsonl"
+    path.write_bytes(b"\n".join([json.dumps(record).encode(), *lines[1:]]) + b"\n")
+    says = "usage.cache_creation exceeds usage.cache_creation_input_tokens"
+    assert_error(cli("report", path), 1, f"{path}: line 1", says)

@@ -32,6 +32,7 @@ from aicost.errors import AicostError, ExitCode, UsageError
 from aicost.export import Format
 from aicost.ingest import IngestOptions, known_formats
 from aicost.ingest.aliases import parse_aliases
+from aicost.ingest.files import refuse_overwriting_inputs
 from aicost.money import Money, from_settings
 from aicost.render import Messages, scan_progress
 
@@ -225,6 +226,8 @@ def parse_mapping(values: list[str] | None) -> dict[str, str]:
         canonical, sep, source = value.partition("=")
         if not sep or not canonical.strip() or not source.strip():
             raise UsageError(f"--map {value!r}: expected canonical=source, e.g. input_tokens=prompt_tokens")
+        if canonical.strip() in mapping:
+            raise UsageError(f"--map {canonical.strip()}: given twice; map each column once")
         mapping[canonical.strip()] = source.strip()
     return mapping
 
@@ -240,6 +243,9 @@ def handled(command: Callable[P, None]) -> Callable[P, None]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
+            logs, output = kwargs.get("logs"), kwargs.get("output")
+            if isinstance(logs, list) and isinstance(output, str):
+                refuse_overwriting_inputs(output, logs)
             # long scans report progress on a terminal's stderr (never with --quiet or NO_COLOR)
             with progress.reporting(scan_progress(quiet=bool(kwargs.get("quiet", False)))):
                 command(*args, **kwargs)

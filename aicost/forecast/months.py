@@ -64,8 +64,11 @@ def history(
 ) -> tuple[list[Month], list[str]]:
     """Monthly history from first to last month with usage (gaps as empty months), each marked full or not."""
     usable = cells.filter(pl.col(STATUS).is_in(["priced", "unpriced"]))
+    undated = usable.filter(pl.col("month").is_null())["requests"].sum()
+    notes = [f"{undated:,} requests without a timestamp are left out (no month to count them in)"] if undated else []
+    usable = usable.filter(pl.col("month").is_not_null())
     if usable.height == 0:
-        return [], []
+        return [], notes
     priced = pl.col(STATUS) == "priced"
     tokens = pl.sum_horizontal(*(pl.col(c) for c in TOKEN_CLASSES))
     by_month = (
@@ -90,7 +93,8 @@ def history(
             continue
         cost = total(pl.Series(r["costs"], dtype=pl.Float64))
         months.append(Month(start, int(r["requests"] or 0), int(r["tokens"] or 0), cost, r["first"], r["last"]))
-    return _mark_partial(months, tz, since, until)
+    marked, partial = _mark_partial(months, tz, since, until)
+    return marked, notes + partial
 
 
 def _local_day(instant: dt.datetime | None, tz: str) -> dt.date | None:

@@ -345,6 +345,10 @@ def run_forecast(
     loaded += [(s, f"scenario {s.name}") for s in extra]
     for scenario, where in loaded[len(loaded) - len(extra) :]:
         check_targets(scenario, book, where)
+    for scenario, where in loaded:
+        asked = scenario.forecast.horizon_months if scenario.forecast else None
+        if asked is not None and not 1 <= asked <= MAX_MONTHS:
+            raise ScenarioError(f"{where}: forecast.horizon_months {asked}: must be between 1 and {MAX_MONTHS}")
     scenarios = [s for s, _ in loaded]
     given_growth, fit_asked = cli_growth(growth)
     decline_cli = parse_factor(price_decline, "decline", "--price-decline") if price_decline else None
@@ -371,6 +375,8 @@ def run_forecast(
     past, notes = history(
         apply_money(cells, money), tz, parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
     )
+    if not past and notes:
+        raise InputError(f"{', '.join(inputs)}: no row has a timestamp; a forecast needs usage by month")
     if not past:
         raise InputError("no priced usage to forecast (every row is outside --since/--until)")
     base, base_notes = base_month(past)

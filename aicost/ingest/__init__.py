@@ -6,6 +6,7 @@ provider bodies, gateway exports and agent sessions; each is adapted to the same
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from aicost.ingest.files import LogFile, expand, read_stdin
 from aicost.ingest.formats import CANONICAL, FORMATS, Sniff, detect, known_formats, sniff
 from aicost.ingest.formats.fields import Doc
 from aicost.ingest.formats.read import text_doc
-from aicost.ingest.lines import BAD, csv_header, csv_records, jsonl_records
+from aicost.ingest.lines import BAD, csv_header, csv_records, jsonl_records, sample_keys
 from aicost.schema import COUNT_COLUMNS, USAGE_SCHEMA, late_columns
 
 __all__ = [
@@ -150,14 +151,17 @@ def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], le
     line, with lines that are not UTF-8 rejected rather than failing it. A problem with the columns is an
     error either way.
     """
+    # the columns the file really has (misspelt-name checks), before any added for keys first used later
+    present = sample_keys(log, stdin)[0] if log.kind == "jsonl" else True
+    canonical = functools.partial(to_canonical, log=log, mapping=mapping, strip_text=False, check_names=present)
     if log.kind not in ("jsonl", "csv"):
-        return to_canonical(read_raw(log, stdin), log, mapping, strip_text=False)
+        return canonical(read_raw(log, stdin))
     fast = None if lenient else _fast(log, stdin, mapping)
     if fast is not None:
-        return to_canonical(fast, log, mapping, adapted=log.kind == "csv", strip_text=False)
+        return canonical(fast, adapted=log.kind == "csv")
     if log.kind == "csv":
-        return to_canonical(_csv(log, lenient=True), log, mapping, adapted=True, strip_text=False)
-    return to_canonical(jsonl_records(log, stdin, mapping), log, mapping, adapted=True, strip_text=False)
+        return canonical(_csv(log, lenient=True), adapted=True)
+    return canonical(jsonl_records(log, stdin, mapping), adapted=True)
 
 
 def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:

@@ -7,7 +7,8 @@ prices the good rows and finds the first bad one; see costing.py for how rejecti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 
 import polars as pl
 
@@ -83,7 +84,10 @@ def check_columns(schema: pl.Schema, where: str) -> None:
         if dtype is not None and not (dtype.is_numeric() or dtype in (pl.String, pl.Null)):
             problems.append(f"column {column!r} is {dtype}, expected integers")
     dtype = schema.get("timestamp")
-    if dtype is not None and not (dtype.is_temporal() or dtype.is_numeric() or dtype in (pl.String, pl.Null)):
+    # a Duration or a Time of day is temporal, but not a moment to price a call at
+    if dtype is not None and not (
+        isinstance(dtype, pl.Datetime | pl.Date) or dtype.is_numeric() or dtype in (pl.String, pl.Null)
+    ):
         problems.append(f"column 'timestamp' is {dtype}, expected a timestamp, ISO string or epoch number")
     for column in ("model", "provider", "service_tier", "request_id"):
         dtype = schema.get(column)
@@ -94,6 +98,41 @@ def check_columns(schema: pl.Schema, where: str) -> None:
         problems.append(f"column 'model' is {dtype}, expected text (model ids such as gpt-4o)")
     if problems:
         raise InputError(f"{where}: " + "; ".join(problems) + "; use --map canonical=source for renamed columns")
+
+
+def misspelt_columns(schema: Collection[str], present: Collection[str]) -> dict[str, str]:
+    """Tag columns that stand for a canonical column, each with that column.
+
+    A damaged key (`"input_toks"`, `"timeZtamp"`: a letter or two from a canonical column the file does
+    use, `present`) or a header written another way (`Timestamp`, `inputTokens`, `input-tokens`) would
+    otherwise make a tag of the count or the time, and price the row without it. A tag merely near a
+    canonical name the file does not use (`requester` in a log without `requests`) stays a tag.
+    """
+    found: dict[str, str] = {}
+    for column in schema:
+        if column in USAGE_SCHEMA or column.startswith(INTERNAL_PREFIX) or len(column) < 4:
+            continue
+        spelt = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", column).lower().replace("-", "_").replace(" ", "_")
+        if spelt in USAGE_SCHEMA:
+            found[column] = spelt
+            continue
+        edits, canonical = min((_edits(column.lower(), c), c) for c in USAGE_SCHEMA)
+        if canonical in present and edits <= (1 if len(canonical) < 8 else 2 if len(canonical) < 12 else 3):
+            found[column] = canonical
+    return found
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (names are short: the plain dynamic programme is fine)."""
+    if abs(len(a) - len(b)) > 3:
+        return 4
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
 
 
 def sniff_timestamp_formats(samples: list[str]) -> list[str]:
@@ -201,8 +240,32 @@ def _count_expr(column: str, dtype: pl.DataType | None, default: int) -> tuple[p
     return value.fill_null(default).alias(column), reasons
 
 
+def _reported_cost_expr(dtype: pl.DataType) -> tuple[pl.Expr, list[pl.Expr]]:
+    """The Float64 reported cost and the rejection reason it can raise: a value that is not a finite number
+    would silently drop out of reconciliation."""
+    raw = pl.col("reported_cost")
+    if dtype == pl.Null:
+        return pl.lit(None, dtype=pl.Float64).alias("reported_cost"), []
+    present = raw.is_not_null()
+    if isinstance(dtype, _FLOAT_TYPES):
+        raw = raw.fill_nan(None)  # how pandas writes a missing value
+        present = raw.is_not_null()
+    elif dtype == pl.String:
+        raw = raw.str.strip_chars()
+        present = raw.is_not_null() & (raw != "")
+    cost = raw.cast(pl.Float64, strict=False)
+    bad = present & (cost.is_null() | ~cost.is_finite())
+    return cost.alias("reported_cost"), [pl.when(bad).then(pl.lit("reported_cost is not a number"))]
+
+
 def to_canonical(
-    lf: pl.LazyFrame, log: LogFile, mapping: Mapping[str, str], *, adapted: bool = False, strip_text: bool = True
+    lf: pl.LazyFrame,
+    log: LogFile,
+    mapping: Mapping[str, str],
+    *,
+    adapted: bool = False,
+    strip_text: bool = True,
+    check_names: bool | Collection[str] = False,
 ) -> pl.LazyFrame:
     """Rename, check and cast one file's frame into the canonical schema, plus tags and row bookkeeping.
 
@@ -213,6 +276,10 @@ def to_canonical(
     `strip_text=False` leaves provider, model and service_tier as read and skips the "missing model"
     check (`clean_text` adds both): a caller that groups by those columns first (costing) does both once
     per distinct value, which on a large log is much cheaper than a stripped copy of every row's strings.
+
+    `check_names` (logs in canonical columns, not adapter output: True, or the columns the file really
+    has where `lf` adds some for keys first used after the sampled records) rejects a row holding a value under a
+    misspelt canonical column name (`misspelt_columns`) where the real column is empty.
     """
     where = log.display
     try:
@@ -263,9 +330,22 @@ def to_canonical(
     if strip_text:
         reasons.insert(0, missing_model())
     if "reported_cost" in schema:
-        exprs.append(pl.col("reported_cost").cast(pl.Float64, strict=False).alias("reported_cost"))
+        cost, why = _reported_cost_expr(schema["reported_cost"])
+        exprs.append(cost)
+        reasons += why
     else:
         exprs.append(pl.lit(None, dtype=pl.Float64).alias("reported_cost"))
+    if check_names:
+        present = schema if check_names is True else check_names
+        for tag, canonical in misspelt_columns(schema, present).items():
+            holds_it = pl.col(canonical).is_null() if canonical in schema else pl.lit(True)
+            reasons.append(
+                pl.when(pl.col(tag).is_not_null() & holds_it).then(
+                    pl.lit(
+                        f"column {tag!r} instead of {canonical!r} (a damaged name? --map {canonical}={tag} if meant)"
+                    )
+                )
+            )
     tags = [c for c in schema if c not in USAGE_SCHEMA and not c.startswith(INTERNAL_PREFIX)]
     exprs += [_tag_expr(c, schema[c]) for c in tags]
     # an adapted frame may hold several files of one format, each row tagged with its file
@@ -333,6 +413,15 @@ def clean_text(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def missing_model() -> pl.Expr:
-    """The "missing model" rejection reason: no model id, or only whitespace."""
+    """The rejection reason for a row's model id: none, only whitespace, or a JSON object or array.
+
+    Read line by line, a JSON line's values arrive as text, so an object or array where a model id belongs
+    (damage: no model id starts with a brace or bracket) would otherwise be listed as an unpriced model.
+    """
     model = pl.col("model").cast(pl.String).str.strip_chars()
-    return pl.when(model.is_null() | (model == "")).then(pl.lit("missing model"))
+    return (
+        pl.when(model.is_null() | (model == ""))
+        .then(pl.lit("missing model"))
+        .when(model.str.starts_with("{") | model.str.starts_with("["))
+        .then(pl.lit("model is not text (a JSON object or array)"))
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
-from aicost.errors import InputError
+from aicost.errors import InputError, UsageError
 
 Kind = Literal["parquet", "jsonl", "csv", "sqlite", "json"]
 
@@ -108,6 +108,19 @@ def expand(inputs: list[str]) -> list[LogFile]:
     if not files:
         raise InputError("no log files found in " + ", ".join(inputs))
     return files
+
+
+def refuse_overwriting_inputs(output: str | None, inputs: list[str]) -> None:
+    """An --output that is one of the logs being read is a usage error: the result would replace the log
+    (and, in a folder of logs, be read as one next time)."""
+    paths = [arg for arg in inputs if arg != STDIN]
+    if output in (None, "", STDIN) or not paths or not os.path.isfile(output):
+        return
+    assert output is not None
+    target = os.path.realpath(output)
+    for log in expand(paths):
+        if os.path.realpath(log.path) == target:
+            raise UsageError(f"--output {output}: is one of the logs being read; write the result elsewhere")
 
 
 def read_stdin() -> bytes:

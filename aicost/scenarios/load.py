@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Iterator
 from importlib import resources
@@ -73,6 +74,12 @@ def _in_unit(value: float, key: str) -> Iterator[str]:
         yield f"{key}: {value} is outside [0, 1]"
 
 
+def _finite(value: float, key: str, *, positive: bool = False) -> Iterator[str]:
+    # written so that nan fails too (every comparison with it is false); inf would make a cost inf or null
+    if not (0.0 < value < math.inf if positive else 0.0 <= value < math.inf):
+        yield f"{key}: {value} must be a {'positive' if positive else 'non-negative'} finite number"
+
+
 def _problems(scenario: Scenario) -> Iterator[str]:
     if scenario.schema != SCHEMA:
         yield f"schema is {scenario.schema!r}, expected {SCHEMA!r}"
@@ -85,17 +92,17 @@ def _problems(scenario: Scenario) -> Iterator[str]:
         targets = [t for t in ("to", "price_ratio", "to_rates") if getattr(move, t) is not None]
         if len(targets) != 1:
             yield f"{key}: give exactly one target: to, price_ratio or to_rates (got {', '.join(targets) or 'none'})"
-        if move.price_ratio is not None and move.price_ratio < 0:
-            yield f"{key}.price_ratio: must not be negative"
+        if move.price_ratio is not None:
+            yield from _finite(move.price_ratio, f"{key}.price_ratio")
         for name, value in (move.to_rates or {}).items():
             if name not in RATE_NAMES:
                 yield f"{key}.to_rates.{name}: not a rate (expected {', '.join(RATE_NAMES)})"
-            elif value < 0:
-                yield f"{key}.to_rates.{name}: must not be negative"
+            else:
+                yield from _finite(value, f"{key}.to_rates.{name}")
         if move.to_rates is not None and not {"input", "output"} <= set(move.to_rates):
             yield f"{key}.to_rates: needs at least input and output"
-        if move.tokens.input <= 0 or move.tokens.output <= 0:
-            yield f"{key}.tokens: multipliers must be positive"
+        yield from _finite(move.tokens.input, f"{key}.tokens.input", positive=True)
+        yield from _finite(move.tokens.output, f"{key}.tokens.output", positive=True)
         if move.quality is not None:
             q = move.quality
             for name in ("pass_rate", "false_accept", "false_reject", "fraction", "source_quality"):
@@ -111,8 +118,8 @@ def _problems(scenario: Scenario) -> Iterator[str]:
                 yield from _in_unit(move.router.strong_share, f"{key}.router.strong_share")
         elif move.router is not None:
             yield f'{key}.router: only used with mode = "route"'
-        if move.mode == "advisor" and move.advisor_share < 0:
-            yield f"{key}.advisor_share: must not be negative"
+        if move.mode == "advisor":
+            yield from _finite(move.advisor_share, f"{key}.advisor_share")
         if move.mode != "advisor" and move.advisor_share:
             yield f'{key}.advisor_share: only used with mode = "advisor"'
         if move.mode == "cascade" and move.quality is None:

@@ -24,6 +24,8 @@ def usage_columns(r: Rows, u: str, *, doc: Doc | None = None, required: bool = T
     writes = r.int(f"{u}.cache_creation_input_tokens")
     w5m = r.int(f"{u}.cache_creation.ephemeral_5m_input_tokens")
     w1h = zero(r.int(f"{u}.cache_creation.ephemeral_1h_input_tokens"))
+    # the breakdown is of the total: more in it than in the total is damage (which side is wrong is a guess)
+    r.reject(zero(w5m) + w1h > writes, f"{u}.cache_creation exceeds {u}.cache_creation_input_tokens")
     columns = {
         "input_tokens": r.int(f"{u}.input_tokens", required=required),
         "cache_read_tokens": r.int(f"{u}.cache_read_input_tokens"),

@@ -99,8 +99,9 @@ def _canonical(keys: Any) -> bool:
 
 
 def _mostly_canonical(records: list[dict[str, Any]]) -> bool:
-    """Canonical usage, allowing a damaged record or two among those sampled (they are rejected later)."""
-    return bool(records) and sum(_canonical(r) for r in records) >= max(1, 0.8 * len(records))
+    """Canonical usage, allowing damaged records among those sampled (they are rejected later, by line): at
+    least half, so that one damaged key in a file of three lines does not make it an unknown format."""
+    return bool(records) and sum(_canonical(r) for r in records) >= max(1, 0.5 * len(records))
 
 
 def detect(sniffed: Sniff, known: Mapping[str, Any], mapping: Mapping[str, str]) -> str:
@@ -138,6 +139,8 @@ def detect(sniffed: Sniff, known: Mapping[str, Any], mapping: Mapping[str, str])
         if hint in path and log.kind == "jsonl":
             return name
     if not sniffed.records and not sniffed.columns:
+        if log.kind == "csv":
+            raise InputError(f"{log.display}: empty file (a CSV log needs a header line and rows)")
         raise InputError(f"{log.display}: no records (JSON objects) in this file")
     if mapping:
         present = set(sniffed.columns or ()) | {k for r in sniffed.records[:20] for k in r}
