@@ -263,3 +263,30 @@ def test_rows_as_csv_parquet_and_markdown(cli: Cli, tables: Tables, command: str
     markdown = ok(cli(*args, "-f", "markdown", "-q")).stdout.splitlines()
     assert markdown[0].startswith("| ") and set(markdown[1]) <= set("|-:")
     assert len(markdown) == 2 + expected
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("report", "x.jsonl", "--on-error", "sometimes"), "'--on-error'"),
+        (("report",), "Missing argument 'logs'"),
+        (("simulate", "x.jsonl", "--no-such-option"), "No such option: --no-such-option"),
+        (("no-such-command",), "No such command 'no-such-command'"),
+    ],
+)
+def test_a_command_line_mistake_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
+    # scripts log one line per failure: Click's usage block (usage, hint, blank line, error) is folded into it
+    done = subprocess.run(
+        [sys.executable, "-m", "aicost", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "AICOST_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and says in lines[0], done.stderr
+    assert "--help" in lines[0]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +17,7 @@ from aicost.cli.export import export_command
 from aicost.cli.forecast import forecast
 from aicost.cli.report import report
 from aicost.cli.simulate import scenarios_app, simulate
+from aicost.render import Messages
 
 app = typer.Typer(
     name="aicost",
@@ -56,5 +58,31 @@ app.add_typer(config_cli.app, name="config")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    sys.exit(app(prog_name="aicost"))
+    """Console-script entry point.
+
+    A command-line mistake is one line on stderr (what is wrong, and where the help is) and exit 2, like
+    every other error, instead of Click's usage block: scripts log one line per failure.
+    """
+    errors = _click_errors()
+    try:
+        code = app(prog_name="aicost", standalone_mode=False)
+    except errors.NoArgsIsHelpError as exc:  # `aicost prices` alone: the help it asks for
+        exc.show()
+        code = exc.exit_code
+    except errors.ClickException as exc:
+        context = getattr(exc, "ctx", None)
+        where = f" (see '{context.command_path} --help')" if context is not None else ""
+        Messages().error(f"{exc.format_message()}{where}")
+        code = exc.exit_code
+    except errors.Abort:
+        Messages().error("aborted")
+        code = 1
+    sys.exit(code)
+
+
+def _click_errors() -> Any:
+    """Click's exception classes: Typer's own copy of Click (Typer 0.16 and later), else Click itself."""
+    try:
+        return importlib.import_module("typer._click.exceptions")
+    except ImportError:
+        return importlib.import_module("click.exceptions")
