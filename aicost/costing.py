@@ -252,8 +252,10 @@ def build_cells(
     edges = size_edges(book, spec.extra_size_edges)
     periods = [d for d in spec.dims if d in PERIODS]
     # with periods, cells are cut by day (or hour: UTC periods are then integer arithmetic per cell);
-    # without, by price epoch and window state, far fewer cells (simulate's fine size buckets multiply them)
-    time_key = (HOUR if "hour" in periods and spec.tz == "UTC" else DAY) if periods else None
+    # without, by price epoch and window state, far fewer cells (simulate's fine size buckets multiply them);
+    # so with only weeks, months, quarters or years too, each row's period joining those keys
+    fine = {"hour", "day"} & set(periods)
+    time_key = (HOUR if "hour" in periods and spec.tz == "UTC" else DAY) if fine else None
     lf = annotate(frame, book, edges, time_key)
     keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
     # the log-sized group-by uses values as read and integers; stripped text, TIER, EPOCH, WSTATE, UTC
@@ -263,7 +265,7 @@ def build_cells(
     extra: list[pl.Expr] = []
     for dim in spec.dims:
         if dim in PERIODS:
-            if spec.tz != "UTC":
+            if spec.tz != "UTC" or time_key is None:
                 extra.append(period_expr(dim, spec.tz))
                 row_keys.append(dim)
         elif dim in ("provider", "model", "service_tier"):
