@@ -66,7 +66,8 @@ INTERNAL_PREFIX: Final = "_aicost_"
 def late_columns(present: Collection[str], mapping: Mapping[str, str]) -> list[str]:
     """The LATE_COLUMNS a sample of a log's records lacks (none if it shows no token counts at all, so
     that a file without usage columns is still an error; none that `--map` fills from another column)."""
-    if not any(c in present for c in TOKEN_CLASSES):
+    # a token column read under another name (--map input_tokens=prompt) shows usage too
+    if not any(c in present or mapping.get(c) in present for c in TOKEN_CLASSES):
         return []
     return [c for c in LATE_COLUMNS if c not in present and c not in mapping]
 

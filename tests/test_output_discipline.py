@@ -290,3 +290,32 @@ def test_a_command_line_mistake_is_one_line_and_exit_2(tmp_path: Path, args: tup
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and says in lines[0], done.stderr
     assert "--help" in lines[0]
+
+
+@pytest.mark.parametrize("option", ["--show-completion", "--install-completion"])
+def test_shell_completion_options_exit_0(tmp_path: Path, option: str) -> None:
+    # the completion options end the run with SystemExit(0) from inside Typer; that is success, not an
+    # internal error raised while main() matches its except clauses
+    done = subprocess.run(
+        [sys.executable, "-m", "aicost", option],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "AICOST_HOME": str(tmp_path / "home"),
+            "PYTHONPATH": str(REPO),
+            "HOME": str(tmp_path),
+            "SHELL": "/bin/bash",
+        },
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "_aicost_completion" in (
+        done.stdout
+        if option == "--show-completion"
+        else (tmp_path / ".bashrc").read_text()
+        + "".join(p.read_text() for p in (tmp_path / ".bash_completions").glob("*"))
+    )

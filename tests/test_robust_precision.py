@@ -119,3 +119,31 @@ def test_a_canonical_column_first_used_after_the_sampled_lines_is_counted(
     # gpt-4o: $2.50/M input, $1.25/M cache reads, $10/M output
     expected = (30_000 * GPT4O_INPUT + 7_500 * Decimal("1.25") + 3_000 * GPT4O_OUTPUT) / 10**6
     assert Decimal(str(doc["total_cost"])) == expected
+
+
+@pytest.mark.parametrize("damaged_line", [False, True], ids=["fast-reader", "line-by-line"])
+def test_a_late_canonical_column_is_counted_when_the_token_columns_are_mapped(
+    cli: Cli, tmp_path: Path, damaged_line: bool
+) -> None:
+    # the sample shows usage only under --map'ped names (prompt, completion): cache reads that start on
+    # line 1,501 are usage all the same, not dropped because no column is literally named *_tokens
+    rows: list[dict[str, Any]] = [
+        {"timestamp": "2026-11-02T12:00:00Z", "model": "gpt-4o", "prompt": 10, "completion": 2} for _ in range(3000)
+    ]
+    for row in rows[1500:]:
+        row["cache_read_tokens"] = 5
+    lines = [json.dumps(r) for r in rows]
+    if damaged_line:
+        lines.append('{"model": "gpt-4o", "prom')
+    path = tmp_path / "usage.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    args = ("--map", "input_tokens=prompt", "--map", "output_tokens=completion", "--on-error", "skip")
+    result = cli("report", path, "--format", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["totals"]["input_tokens"] == 3000 * 10
+    assert doc["totals"]["cache_read_tokens"] == 1500 * 5
+    assert doc["totals"]["output_tokens"] == 3000 * 2
+    # gpt-4o: $2.50/M input, $1.25/M cache reads, $10/M output
+    expected = (30_000 * GPT4O_INPUT + 7_500 * Decimal("1.25") + 6_000 * GPT4O_OUTPUT) / 10**6
+    assert Decimal(str(doc["total_cost"])) == expected

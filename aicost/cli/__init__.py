@@ -74,7 +74,7 @@ def main() -> None:
         where = f" (see '{context.command_path} --help')" if context is not None else ""
         Messages().error(f"{exc.format_message()}{where}")
         code = exc.exit_code
-    except errors.Abort:
+    except typer.Abort:  # Typer's own class (typer._click.exceptions has none; Click's in older Typer)
         Messages().error("aborted")
         code = 1
     sys.exit(code)
