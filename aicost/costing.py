@@ -36,6 +36,8 @@ M_EPOCH, M_STATE, M_SIZE = f"{P}m_epoch", f"{P}m_state", f"{P}m_size"
 # the cell's last call: with PTS (its first) it tells `forecast` which months the logs cover in full
 PTS_MAX = f"{P}pts_max"
 DUP, IN_RANGE, REPORTED_N = f"{P}dup", f"{P}in_range", f"{P}reported_n"
+# rows with a request id: a scan without de-duplication (no ids in the sampled records) checks there are none
+IDS = f"{P}ids"
 HAS_REPORTED, TS_MIN, TS_MAX = f"{P}has_reported", f"{P}ts_min", f"{P}ts_max"
 STATUS, PROVIDER_OUT = f"{P}status", f"{P}provider_out"
 PRICING_KEYS = (TIER, EPOCH, WSTATE, SIZE)
@@ -204,6 +206,7 @@ def _aggregations(rows: bool) -> list[pl.Expr]:
             pl.len().cast(pl.Int64).alias(ROWS),
             pl.col("reported_cost").sum().alias("reported_cost"),
             pl.col("reported_cost").count().cast(pl.Int64).alias(REPORTED_N),
+            pl.col("request_id").count().cast(pl.Int64).alias(IDS),
             pl.col(PTS).min(),
             pl.col(PTS).max().alias(PTS_MAX),
             pl.col(AVG_PROMPT).min(),
@@ -212,7 +215,7 @@ def _aggregations(rows: bool) -> list[pl.Expr]:
             ((pl.col(FILE) * (1 << _ROW_BITS)) + pl.col(ROW)).min().alias(FIRST_BAD),
         ]
     return [
-        *(pl.col(c).sum() for c in (*SUMS, ROWS, "reported_cost", REPORTED_N)),
+        *(pl.col(c).sum() for c in (*SUMS, ROWS, "reported_cost", REPORTED_N, IDS)),
         *(pl.col(c).min() for c in (PTS, AVG_PROMPT, TS_MIN, FIRST_BAD)),
         *(pl.col(c).max() for c in (PTS_MAX, TS_MAX)),
     ]
@@ -550,6 +553,7 @@ def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFram
         ROWS,
         "reported_cost",
         REPORTED_N,
+        IDS,
         PTS,
         PTS_MAX,
         AVG_PROMPT,

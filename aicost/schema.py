@@ -40,8 +40,9 @@ USAGE_SCHEMA: Final[dict[str, pl.DataType]] = {
 }
 CANONICAL_COLUMNS: Final = tuple(USAGE_SCHEMA)
 # Canonical columns a JSON-lines log may first use after the records sampled for its columns (cache
-# counts from the first cached call on): read whenever the sample shows usage, or their values are lost.
-LATE_COLUMNS: Final = (*COUNT_COLUMNS, "provider", "service_tier", "reported_cost")
+# counts from the first cached call on): read whenever the sample shows usage, or their values are lost
+# (request ids too: costing counts them, and de-duplicates if any turn up).
+LATE_COLUMNS: Final = (*COUNT_COLUMNS, "provider", "service_tier", "reported_cost", "request_id")
 REQUIRED_COLUMNS: Final = ("model",)
 
 # Service tiers aicost prices; anything the provider calls "default", "auto" or "standard" is standard.

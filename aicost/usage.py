@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +13,7 @@ import polars as pl
 
 from aicost.costing import (
     FIRST_BAD,
+    IDS,
     PERIODS,
     PROVIDER_OUT,
     ROWS,
@@ -179,18 +180,18 @@ def price_logs(
         by_file=by_file,
         merge=merge_cells,
     )
+
     # costing strips text and checks for missing models once per cell, not once per row; a damaged line
     # the fast readers refuse is met only as the plan runs: then the logs are read line by line
-    cells, ingested = tolerant(
-        ingested,
-        lambda logs: build_cells(
-            logs.text_as_read if logs.text_as_read is not None else logs.frame,
-            book,
-            spec,
-            logs.tags,
-            countable=all(f.kind == "parquet" for f in logs.files),
-        ),
-    )
+    def run(logs: Ingested, spec: CellSpec) -> Cells:
+        rows = logs.text_as_read if logs.text_as_read is not None else logs.frame
+        return build_cells(rows, book, spec, logs.tags, countable=all(f.kind == "parquet" for f in logs.files))
+
+    cells, ingested = tolerant(ingested, lambda logs: run(logs, spec))
+    if not spec.dedup and cells.frame[IDS].sum() > 0:
+        # request ids first used after the records sampled for the columns: scan again, de-duplicating
+        spec = replace(spec, dedup=True)
+        cells, ingested = tolerant(ingested, lambda logs: run(logs, spec))
     accounting = account(cells.frame, ingested)
     if accounting.rows_read == 0:
         raise InputError(f"{_names(ingested)}: no usage rows")

@@ -147,3 +147,16 @@ def test_a_late_canonical_column_is_counted_when_the_token_columns_are_mapped(
     # gpt-4o: $2.50/M input, $1.25/M cache reads, $10/M output
     expected = (30_000 * GPT4O_INPUT + 7_500 * Decimal("1.25") + 6_000 * GPT4O_OUTPUT) / 10**6
     assert Decimal(str(doc["total_cost"])) == expected
+
+
+def test_request_ids_first_used_after_the_sampled_lines_are_de_duplicated(cli: Cli, tmp_path: Path) -> None:
+    # 1,500 calls without ids, then one call logged 10 times under one id (a retried export): 1,501 calls
+    rows: list[dict[str, Any]] = [
+        {"timestamp": "2026-11-02T12:00:00Z", "model": "gpt-4o", "input_tokens": 1000} for _ in range(1500)
+    ]
+    rows += [{**rows[0], "request_id": "req-1"} for _ in range(10)]
+    doc = report(cli, write(tmp_path / "usage.jsonl", rows))
+    assert doc["rows_read"] == 1510
+    assert doc["rows_deduplicated"] == 9
+    assert doc["totals"]["requests"] == 1501
+    assert doc["total_cost"] == pytest.approx(float(1501 * 1000 * GPT4O_INPUT / 10**6), rel=1e-12)

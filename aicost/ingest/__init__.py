@@ -297,12 +297,15 @@ def scan_logs(
 
 
 def _has_request_ids(opened: _Opened, stdin: bytes | None, mapping: Mapping[str, str]) -> bool:
-    """Whether a file can carry request ids (adapters may; a canonical file if it has the column)."""
+    """Whether a file can carry request ids (adapters may; a canonical file if its sample has the column:
+    ids first used later are counted by costing, which then de-duplicates after all)."""
     if opened.name != CANONICAL:
         return True
     try:
         if opened.log.kind == "csv":
             columns = csv_header(opened.log)
+        elif opened.log.kind == "jsonl":
+            columns = sample_keys(opened.log, stdin)[0]
         else:
             columns = read_raw(opened.log, stdin).collect_schema().names()
     except (InputError, *READ_ERRORS):
