@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,7 +61,8 @@ def test_backtest_with_given_growth_uses_it(make_log: MakeLog, cli_json: Json) -
     assert bt["mape_pct"] < 1e-3
 
 
-def test_monte_carlo_on_the_cube_is_fast() -> None:
+def test_monte_carlo_over_ranges_centres_on_the_geometric_mean() -> None:
+    # (its speed is measured by bench/run.py, "forecast 1,000 draws - report", not by a timed test)
     months = 18
     inputs = pl.DataFrame(
         {
@@ -76,9 +76,7 @@ def test_monte_carlo_on_the_cube_is_fast() -> None:
     ramp = adoption(Ramp(shape="logistic", midpoint_month=9, p10_to_p90_months=9), "x")
     tracks = [Track(f"s{i}", ramp, parse_factor("epoch-low..epoch-high", "decline", "x")) for i in range(3)]
     growth = Growth(factor=parse_factor("1.3x..2.5x/yr", "growth", "x"))
-    started = time.perf_counter()
     projection = project(inputs, growth, tracks, 1000, 0)
-    assert time.perf_counter() - started < 2.0
     assert projection.frame.height == months * 4
     # the point forecast is the central draw: volume at the geometric mean, prices at the median decline
     row = projection.frame.filter((pl.col("series") == "baseline") & (pl.col("month_index") == 11)).row(0, named=True)
