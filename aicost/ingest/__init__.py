@@ -142,7 +142,7 @@ def read_raw(
     raise InputError(f"{log.display}: {log.kind} logs need a log-format adapter; none matches this file")
 
 
-def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], lenient: bool) -> pl.LazyFrame:
+def _canonical(opened: _Opened, stdin: bytes | None, mapping: Mapping[str, str], lenient: bool) -> pl.LazyFrame:
     """One canonical file in the usage schema.
 
     JSON lines are scanned by Polars' NDJSON reader, fastest on clean files; CSV is read line by line
@@ -151,8 +151,9 @@ def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], le
     line, with lines that are not UTF-8 rejected rather than failing it. A problem with the columns is an
     error either way.
     """
+    log = opened.log
     # the columns the file really has (misspelt-name checks), before any added for keys first used later
-    present = sample_keys(log, stdin)[0] if log.kind == "jsonl" else True
+    present = opened.keys[0] if opened.keys is not None else True
     canonical = functools.partial(to_canonical, log=log, mapping=mapping, strip_text=False, check_names=present)
     if log.kind not in ("jsonl", "csv"):
         return canonical(read_raw(log, stdin))
@@ -161,7 +162,7 @@ def _canonical(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], le
         return canonical(fast, adapted=log.kind == "csv")
     if log.kind == "csv":
         return canonical(_csv(log, lenient=True), adapted=True)
-    return canonical(jsonl_records(log, stdin, mapping), adapted=True)
+    return canonical(jsonl_records(log, stdin, mapping, opened.keys), adapted=True)
 
 
 def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:
@@ -195,6 +196,8 @@ class _Opened:
     log: LogFile
     name: str
     sniffed: Sniff | None
+    # a canonical JSON-lines file's sampled top-level keys and those holding objects (`sample_keys`)
+    keys: tuple[list[str], set[str]] | None = None
 
 
 def _open(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], options: IngestOptions) -> _Opened:
@@ -207,7 +210,8 @@ def _open(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str], options
     if name != CANONICAL and log.kind not in FORMATS[name].kinds:
         kinds = ", ".join(sorted(FORMATS[name].kinds))
         raise InputError(f"{log.display}: {name} logs are {kinds} files, not {log.kind}")
-    return _Opened(log=log, name=name, sniffed=sniffed)
+    keys = sample_keys(log, stdin) if name == CANONICAL and log.kind == "jsonl" else None
+    return _Opened(log=log, name=name, sniffed=sniffed, keys=keys)
 
 
 def _adapted(name: str, doc: Doc, log: LogFile) -> pl.LazyFrame:
@@ -236,7 +240,7 @@ def _frames(
     for slot in slots:
         if isinstance(slot, _Opened):
             if slot.name == CANONICAL:
-                frames.append(_canonical(slot.log, stdin, mapping, lenient))
+                frames.append(_canonical(slot, stdin, mapping, lenient))
             else:
                 assert slot.sniffed is not None
                 frames.append(_adapted(slot.name, FORMATS[slot.name].open(slot.sniffed, stdin), slot.log))
@@ -304,8 +308,8 @@ def _has_request_ids(opened: _Opened, stdin: bytes | None, mapping: Mapping[str,
     try:
         if opened.log.kind == "csv":
             columns = csv_header(opened.log)
-        elif opened.log.kind == "jsonl":
-            columns = sample_keys(opened.log, stdin)[0]
+        elif opened.keys is not None:
+            columns = opened.keys[0]
         else:
             columns = read_raw(opened.log, stdin).collect_schema().names()
     except (InputError, *READ_ERRORS):

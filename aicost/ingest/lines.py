@@ -175,16 +175,22 @@ def _key_pattern(keys: Sequence[str]) -> str:
     return rf"[{{,](?:{quoted}):[\[{{]"
 
 
-def jsonl_records(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str] | None = None) -> pl.LazyFrame:
+def jsonl_records(
+    log: LogFile,
+    stdin: bytes | None,
+    mapping: Mapping[str, str] | None = None,
+    sampled: tuple[list[str], set[str]] | None = None,
+) -> pl.LazyFrame:
     """JSON lines → top-level keys as String columns, plus ROW (the N-th non-blank line), FILE, REJECT, SKIP.
 
     Valid lines are re-serialised compactly by Polars' JSON parser (`json_path_match("$")`), then decoded
     with every key typed as String, which never fails on a scalar. A key whose sampled values are objects
     or arrays, and the rare line holding an object where the sample had a scalar, are read with a JSON
-    path instead (slower, but it returns any value as text).
+    path instead (slower, but it returns any value as text). `sampled`: what `sample_keys` returns, if the
+    caller has it already.
     """
-    keys, nested = sample_keys(log, stdin)
-    keys += late_columns(keys, mapping or {})  # canonical columns first used after the sample
+    keys, nested = sampled or sample_keys(log, stdin)
+    keys = keys + late_columns(keys, mapping or {})  # canonical columns first used after the sample
     reserved = [k for k in keys if k.startswith(INTERNAL_PREFIX)]
     if reserved:
         raise InputError(f"{log.display}: column names starting with {INTERNAL_PREFIX!r} are reserved ({reserved[0]})")
