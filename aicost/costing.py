@@ -76,9 +76,12 @@ class CellSpec:
     # price tier calls that predate a table's tier rates at the earliest tier rates
     backdate_tiers: bool = False
     # merge priced cells across book-wide epochs and window states their own model does not price by:
-    # far fewer cells for sums (report). Not for scenarios, which work cell by cell (pick order, cache
-    # overrides), so their results depend on how finely cells are cut.
+    # far fewer cells, and cells that do not depend on the dates of models the logs never use
     merge: bool = False
+    # when merging, also keep apart what other models price by: scenarios' targets (their price dates,
+    # and window states if any target has windows), so a merged cell has one rate on every target too
+    keep_dates: tuple[dt.datetime, ...] = ()
+    keep_windows: bool = False
 
 
 @dataclass
@@ -391,7 +394,7 @@ def resolve_pairs(cells: pl.DataFrame, book: PriceBook) -> tuple[pl.DataFrame, l
 
 
 @dataclass(frozen=True)
-class _Profile:
+class PriceProfile:
     """What a model's rates depend on: its own price dates, long-context tier starts and windows."""
 
     dates: list[dt.datetime]
@@ -399,7 +402,7 @@ class _Profile:
     windowed: bool
 
 
-def _profile(model: Model) -> _Profile:
+def price_profile(model: Model) -> PriceProfile:
     starts_on = [e.effective_from for e in model.price] + [v.effective_from for v in model.variant]
     dates = {d for day in starts_on if (d := as_instant(day)) is not None}
     starts = {
@@ -409,7 +412,7 @@ def _profile(model: Model) -> _Profile:
         if isinstance(rate := getattr(rates, key), Tiered)
         for step in rate.tiers
     }
-    return _Profile(sorted(dates), sorted(starts), any(e.windows for e in model.price))
+    return PriceProfile(sorted(dates), sorted(starts), any(e.windows for e in model.price))
 
 
 def _model_keys(keys: pl.DataFrame, book: PriceBook, edges: Sequence[float]) -> pl.DataFrame:
@@ -425,7 +428,7 @@ def _model_keys(keys: pl.DataFrame, book: PriceBook, edges: Sequence[float]) -> 
     size_rows: list[tuple[str, str, int, int]] = []
     windowed: list[tuple[str, str, bool]] = []
     for pprov, rmodel in models:
-        prof = _profile(book.model(pprov, rmodel))
+        prof = price_profile(book.model(pprov, rmodel))
         epoch_rows += [
             (pprov, rmodel, e, bisect.bisect_right(prof.dates, bounds[e - 1]) if e else 0)
             for e in range(len(bounds) + 1)
@@ -523,8 +526,8 @@ def rate_table(
 
 
 def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFrame:
-    """Merge priced cells that differ only in book-wide price epochs or window states that their model
-    does not price by (CellSpec.merge): the same prices, far fewer cells.
+    """Merge priced cells that differ only in book-wide price epochs or window states that neither their
+    model nor `spec.keep_dates`/`keep_windows` price by (CellSpec.merge): the same prices, far fewer cells.
 
     Book-wide epochs start wherever any of thousands of models changes a price, and window states
     follow DeepSeek's clock; a cell of most models needs neither. A merged cell keeps its first epoch,
@@ -537,9 +540,11 @@ def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFram
     bounds = book.epoch_bounds
     rows: list[tuple[str, str, int, int, bool]] = []
     for pprov, rmodel in cells.filter(priced).select(on).unique().rows():
-        prof = _profile(book.model(pprov, rmodel))
+        prof = price_profile(book.model(pprov, rmodel))
+        dates = sorted({*prof.dates, *spec.keep_dates})
+        windowed = prof.windowed or spec.keep_windows
         rows += [
-            (pprov, rmodel, e, bisect.bisect_right(prof.dates, bounds[e - 1]) if e else 0, prof.windowed)
+            (pprov, rmodel, e, bisect.bisect_right(dates, bounds[e - 1]) if e else 0, windowed)
             for e in range(len(bounds) + 1)
         ]
     schema = {on[0]: pl.String, on[1]: pl.String, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32, "_w": pl.Boolean}

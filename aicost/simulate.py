@@ -217,6 +217,10 @@ def run_simulate(
         extra_size_edges=edges,
         backdate_tiers=backdate_tiers,
         ingest=ingest,
+        # cells that price alike on their source and on every target are merged: far fewer cells for the
+        # scenarios to work on, and cells that do not depend on the dates of models the logs never use
+        merge_cells=True,
+        keep=engine.target_bounds(scenarios, book),
     )
     usage.cells.frame = with_contracts(usage.cells.frame, money.contracts)
     baseline = total(usage.priced["cost"])  # the same for every scenario: summed exactly once

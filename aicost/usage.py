@@ -152,12 +152,14 @@ def price_logs(
     by_file: bool = False,
     all_tags: bool = False,
     merge_cells: bool = False,
+    keep: tuple[tuple[dt.datetime, ...], bool] = ((), False),
 ) -> PricedUsage:
     """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys).
 
     `optional_dims` are grouped by too where the logs have such a column (scenario tag filters);
     `all_tags` groups by every tag column of the logs (a FOCUS export carries them all).
-    `merge_cells` merges cells that price alike (see CellSpec.merge: for sums, not for scenarios).
+    `merge_cells` merges cells that price alike (CellSpec.merge), keeping apart the price dates and
+    (if true) window states in `keep` (CellSpec.keep_dates/keep_windows: what scenarios' targets price by).
     """
     zone(tz)
     start, end = parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
@@ -179,6 +181,8 @@ def price_logs(
         backdate_tiers=backdate_tiers,
         by_file=by_file,
         merge=merge_cells,
+        keep_dates=keep[0],
+        keep_windows=keep[1],
     )
 
     # costing strips text and checks for missing models once per cell, not once per row; a damaged line

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import Result
+
+from tests.conftest import BUNDLED_PRICING
 
 UTC = dt.UTC
 Cli = Callable[..., Result]
@@ -178,6 +181,65 @@ def test_real_target_reprices_with_its_rules(tmp_path: Path, make_log: MakeLog, 
     #   100,000 x 10 + 200,000 x 1 + 10,000 x 45 = 1,650,000 µ$
     doc = run(cli_json, log, scenario(tmp_path, '[[move]]\nto = "openai/gpt-5.5"\n', "big"))
     assert doc["scenarios"][0]["total_cost"] == pytest.approx(1.65, rel=1e-12)
+
+
+def test_target_price_change_inside_a_merged_cell(tmp_path: Path, make_log: MakeLog, cli_json: Json) -> None:
+    # gpt-4o prices the same all year ($2.50/M input), so its calls either side of midnight 2025-06-10 can
+    # share a cell; o3 cut its input price from $10/M to $2/M that day: 100k tokens cost $1.00, then $0.20
+    rows = [
+        {"timestamp": dt.datetime(2025, 6, 9, 23, 59, 59, tzinfo=UTC), "model": "gpt-4o", "input_tokens": 100_000},
+        {"timestamp": dt.datetime(2025, 6, 10, 0, 0, 0, tzinfo=UTC), "model": "gpt-4o", "input_tokens": 100_000},
+    ]
+    doc = run(cli_json, make_log(rows), scenario(tmp_path, '[[move]]\nto = "openai/o3"\n'))
+    assert doc["baseline"]["total_cost"] == pytest.approx(2 * 0.25, rel=1e-12)
+    assert doc["scenarios"][0]["total_cost"] == pytest.approx(1.00 + 0.20, rel=1e-12)
+
+
+def test_target_windows_inside_a_merged_cell(tmp_path: Path, make_log: MakeLog, cli_json: Json) -> None:
+    # gpt-4o-mini has no time-of-day prices, so its calls at 02:00 and 12:00 UTC on a Wednesday can share a
+    # cell; on deepseek-v4-flash the first is in the 01:00-04:00 peak ($0.30/M input), the second off-peak
+    # ($0.15/M from 2026-09-10): 100k tokens cost $0.030 and $0.015
+    rows = [
+        {"timestamp": dt.datetime(2026, 11, 25, hour, tzinfo=UTC), "model": "gpt-4o-mini", "input_tokens": 100_000}
+        for hour in (2, 12)
+    ]
+    doc = run(cli_json, make_log(rows), scenario(tmp_path, '[[move]]\nto = "deepseek/deepseek-v4-flash"\n'))
+    assert doc["baseline"]["total_cost"] == pytest.approx(2 * 0.015, rel=1e-12)
+    assert doc["scenarios"][0]["total_cost"] == pytest.approx(0.030 + 0.015, rel=1e-12)
+
+
+def test_scenarios_ignore_price_dates_of_models_not_in_the_logs(
+    tmp_path: Path, make_log: MakeLog, cli_json: Json
+) -> None:
+    # a price table that gains a model the logs never use, with a price change in the middle of the logs,
+    # must not change any scenario: cells are cut only by dates their own model and the targets price by
+    pricing = tmp_path / "pricing"
+    shutil.copytree(BUNDLED_PRICING, pricing)
+    (pricing / "zz-unrelated.toml").write_text(
+        'schema = "aicost.prices/1"\n\n[provider]\nid = "unrelated"\nname = "Unrelated"\n\n'
+        '[source]\nname = "test"\n\n[[model]]\nid = "never-called"\nmatch = { equals = "never-called" }\n\n'
+        "[[model.price]]\ninput = 1.0\noutput = 2.0\n\n"
+        "[[model.price]]\neffective_from = 2026-03-04\ninput = 0.5\noutput = 1.0\n"
+    )
+    # the calls before the date are dearer (more output): a cut there would reorder pick = smallest
+    rows = [
+        {
+            "timestamp": dt.datetime(2026, 3, day, 12, tzinfo=UTC),
+            "model": "gpt-4o-mini",
+            "input_tokens": 1_000,
+            "output_tokens": 4_000 if day < 4 else 10,
+        }
+        for day in (1, 2, 3, 5, 6, 7)
+    ]
+    log = make_log(rows)
+    body = '[[move]]\nshare = 0.5\npick = "smallest"\nprice_ratio = 0.1\n'
+    files = [scenario(tmp_path, body, "smallest"), scenario(tmp_path, body.replace("smallest", "largest"), "largest")]
+    files.append(scenario(tmp_path, '[[move]]\nshare = 0.5\nto = "openai/gpt-5-nano"\n', "real"))
+    args = [a for f in files for a in ("--scenario", f)]
+    plain = cli_json("simulate", log, *args)
+    widened = cli_json("simulate", log, *args, "--pricing", pricing)
+    assert widened["baseline"]["total_cost"] == plain["baseline"]["total_cost"]
+    assert [s["total_cost"] for s in widened["scenarios"]] == [s["total_cost"] for s in plain["scenarios"]]
 
 
 def test_calls_beyond_the_targets_context_window_stay(tmp_path: Path, make_log: MakeLog, cli_json: Json) -> None:

@@ -368,6 +368,9 @@ def run_forecast(
         extra_size_edges=engine.size_edges_for(scenarios, book),
         backdate_tiers=backdate_tiers,
         ingest=ingest,
+        # as in simulate: the scenarios see the same cells, whatever else the price tables hold
+        merge_cells=True,
+        keep=engine.target_bounds(scenarios, book),
     )
     money = money or Money()
     cells = usage.cells.frame

@@ -10,6 +10,7 @@ Formulas: ../shared/reference/scenarios.md §4.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -18,10 +19,21 @@ from typing import Any
 
 import polars as pl
 
-from aicost.costing import AVG_PROMPT, EPOCH, PROVIDER_OUT, PTS, RATE_COLUMNS, SIZE, STATUS, TIER, WSTATE, total
+from aicost.costing import (
+    AVG_PROMPT,
+    EPOCH,
+    PROVIDER_OUT,
+    PTS,
+    RATE_COLUMNS,
+    SIZE,
+    STATUS,
+    TIER,
+    WSTATE,
+    price_profile,
+    total,
+)
 from aicost.pricing import PriceBook, rates_at
 from aicost.pricing.model import Model
-from aicost.pricing.tables import as_instant
 from aicost.scenarios.load import CHEAPEST, resolve_target
 from aicost.scenarios.model import Move, Scenario
 from aicost.schema import SERVICE_TIERS, TIMESTAMP_DTYPE, TOKEN_CLASSES
@@ -132,15 +144,33 @@ def size_edges_for(scenarios: Iterable[Scenario], book: PriceBook) -> list[int]:
                     models = [book.model(r.price_provider, r.model)]
             for model in models:
                 points = [model.context_window] if model.context_window else []
-                for entry in [*model.price, *model.variant]:
-                    for key in RATE_KEYS:
-                        rate = getattr(entry, key)
-                        if rate is not None and not isinstance(rate, float | int):
-                            points += [t.start for t in rate.tiers]
+                points += price_profile(model).starts
                 edges.update(int(p / scale) for p in points)
     # a geometric grid (2^(1/4) steps) orders calls by size for pick = smallest/largest
     edges.update(round(2 ** (k / 4)) for k in range(28, 97))
     return sorted(edges)
+
+
+def target_bounds(scenarios: Iterable[Scenario], book: PriceBook) -> tuple[tuple[dt.datetime, ...], bool]:
+    """The price dates of every real target, and whether any target prices by time of day: merged cells
+    (CellSpec.merge) must keep them apart so each cell has one rate on every target, as on its source.
+
+    A hypothetical target (`price_ratio`) prices by its source's own dates; explicit rates have none.
+    """
+    dates: set[dt.datetime] = set()
+    windowed = False
+    for scenario in scenarios:
+        for move in scenario.move:
+            if move.to == CHEAPEST:  # candidates from every provider: keep every book-wide bound
+                return tuple(book.epoch_bounds), len(book.week_bounds) > 1
+            if move.to is None:
+                continue
+            r = resolve_target(move, book)
+            if r.priced and r.price_provider and r.model:
+                profile = price_profile(book.model(r.price_provider, r.model))
+                dates.update(profile.dates)
+                windowed = windowed or profile.windowed
+    return tuple(sorted(dates)), windowed
 
 
 def _glob_mask(patterns: Sequence[str]) -> pl.Expr:
@@ -233,10 +263,8 @@ def _model_rates(
         keys = [PPROVIDER, RMODEL, VARIANTS, EPOCH, WSTATE, SIZE]
         keyed = frame
     else:
-        starts_on = [e.effective_from for e in model_of.price] + [v.effective_from for v in model_of.variant]
-        dates = sorted({d for day in starts_on if (d := as_instant(day)) is not None})
-        starts = sorted({s for rates in _all_rates(model_of) for s in _tier_starts(rates)})
-        windowed = any(e.windows for e in model_of.price)
+        profile = price_profile(model_of)
+        dates, starts, windowed = profile.dates, profile.starts, profile.windowed
         keyed = frame.with_columns(
             (
                 pl.lit(pl.Series(dates, dtype=TIMESTAMP_DTYPE)).search_sorted(pl.col(PTS), side="right")
@@ -277,19 +305,6 @@ def _model_rates(
     return keyed.join(rates, on=keys, how="left", nulls_equal=True, maintain_order="left").select(
         [f"t_{k}" for k in RATE_KEYS] + ["t_request", "t_tier_applied"]
     )
-
-
-def _all_rates(model: Model) -> list[Any]:
-    return [*model.price, *model.variant, *(w for e in model.price for w in e.windows)]
-
-
-def _tier_starts(rates: Any) -> list[int]:
-    starts: list[int] = []
-    for key in RATE_KEYS:
-        rate = getattr(rates, key)
-        if rate is not None and not isinstance(rate, float | int):
-            starts += [t.start for t in rate.tiers]
-    return starts
 
 
 def _target_cost(rates: pl.DataFrame, frame: pl.DataFrame, move: Move) -> pl.Series:
