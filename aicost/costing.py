@@ -30,6 +30,7 @@ from aicost.schema import INTERNAL_PREFIX, REASONING, SERVICE_TIERS, TIMESTAMP_D
 
 P = INTERNAL_PREFIX
 TIER, EPOCH, WSTATE, SIZE = f"{P}tier", f"{P}epoch", f"{P}wstate", f"{P}size"
+CACHED = f"{P}cached"
 PTS, AVG_PROMPT, ROWS, FIRST_BAD = f"{P}pts", f"{P}avg_prompt", f"{P}rows", f"{P}first_bad"
 SEGMENT, DAY, HOUR = f"{P}segment", f"{P}day", f"{P}hour"
 M_EPOCH, M_STATE, M_SIZE = f"{P}m_epoch", f"{P}m_state", f"{P}m_size"
@@ -58,6 +59,26 @@ _ROW_BITS = 40  # first bad row encoded as file << 40 | row
 _HOUR_US, _DAY_US = 3_600_000_000, 86_400_000_000
 # rows per collect when a terminal shows scan progress: each collect's fixed cost stays noise
 _PROGRESS_SLICE = 2_000_000
+# rows whose models' price dates cut the cells (build_cells)
+_SAMPLE_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    """How finely scenarios need cells cut, beyond what prices depend on (`scenarios.engine.cell_grid`).
+
+    Scenarios work cell by cell: they order calls by cost per request (`pick`), raise cache hit rates, and
+    price each cell on a target, so a cell must be homogeneous enough for each of those.
+    """
+
+    # prompt-size edges: targets' tier starts and context windows, and a geometric grid for the pick order
+    size_edges: tuple[int, ...] = ()
+    # shares of the prompt read from cache: caching moves a call's cost more than its size does, and a
+    # cache override to hit rate h is exact on cells cut at h
+    cache_edges: tuple[float, ...] = ()
+    # price dates and time-of-day windows of the targets, kept apart when cells are merged
+    keep_dates: tuple[dt.datetime, ...] = ()
+    keep_windows: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,20 +89,16 @@ class CellSpec:
     tz: str = "UTC"
     since: dt.datetime | None = None
     until: dt.datetime | None = None
-    # prompt-size edges: the book's tier starts, plus any a scenario needs (context windows, buckets)
-    extra_size_edges: tuple[int, ...] = ()
+    # scenarios' needs: extra prompt-size and cache-share edges, and what to keep apart when merging
+    grid: CellGrid = CellGrid()
     dedup: bool = True
     # one cell per input file too (`aicost logs inspect`)
     by_file: bool = False
     # price tier calls that predate a table's tier rates at the earliest tier rates
     backdate_tiers: bool = False
-    # merge priced cells across book-wide epochs and window states their own model does not price by:
-    # far fewer cells, and cells that do not depend on the dates of models the logs never use
+    # merge priced cells across book-wide epochs and window states that neither their own model nor the
+    # grid's targets price by: far fewer cells, which do not depend on dates of models the logs never use
     merge: bool = False
-    # when merging, also keep apart what other models price by: scenarios' targets (their price dates,
-    # and window states if any target has windows), so a merged cell has one rate on every target too
-    keep_dates: tuple[dt.datetime, ...] = ()
-    keep_windows: bool = False
 
 
 @dataclass
@@ -124,11 +141,17 @@ def day_bounds(book: PriceBook) -> list[int]:
 
 
 def annotate(
-    frame: pl.LazyFrame, book: PriceBook, size_edges: Sequence[float], time_key: str | None = None
+    frame: pl.LazyFrame,
+    book: PriceBook,
+    size_edges: Sequence[float],
+    time_key: str | None = None,
+    cache_edges: Sequence[float] = (),
+    epoch_bounds: Sequence[dt.datetime] | None = None,
 ) -> pl.LazyFrame:
     """Add the per-row keys, all small integers, plus PTS and AVG_PROMPT.
 
-    Without a `time_key` the keys are the price epoch, the window state and the prompt-size bucket. With
+    Without a `time_key` the keys are the price epoch (between `epoch_bounds`, a subset of the book's
+    epoch bounds; all of them by default), the window state and the prompt-size bucket. With
     one (DAY or HOUR, for periods) they are that UTC day or hour, the segment of the day between window
     bounds, and the size bucket: price epochs start at UTC midnights and window bounds fall on segment
     bounds, so such a cell has one epoch and one window state, which `cell_pricing_keys` derives per cell.
@@ -141,8 +164,8 @@ def annotate(
     second = pts.dt.epoch("us").floordiv(1_000_000)
     exprs = [pts.alias(PTS), avg_prompt]
     if time_key is None:
-        epochs = pl.Series("epochs", book.epoch_bounds, dtype=TIMESTAMP_DTYPE)
-        exprs.append(_bucket(pts, epochs).alias(EPOCH))
+        cuts = book.epoch_bounds if epoch_bounds is None else list(epoch_bounds)
+        exprs.append(_bucket(pts, pl.Series("epochs", cuts, dtype=TIMESTAMP_DTYPE)).alias(EPOCH))
         if len(book.week_bounds) > 1:
             # seconds since Monday 00:00 UTC (1970-01-05 was a Monday), its segment, that segment's state
             weekly = (second - 4 * 86400) % (7 * 86400)
@@ -160,6 +183,9 @@ def annotate(
         exprs.append(_bucket(second % 86400, bounds).alias(SEGMENT))
     edges = pl.Series("edges", list(size_edges), dtype=pl.Float64())
     exprs.append(_bucket(pl.col(AVG_PROMPT), edges, right_closed=True).alias(SIZE))
+    if cache_edges:
+        share = pl.col("cache_read_tokens").cast(pl.Float64) / pl.max_horizontal(prompt_tokens(), pl.lit(1))
+        exprs.append(_bucket(share, pl.Series("cache_edges", list(cache_edges), dtype=pl.Float64())).alias(CACHED))
     return frame.with_columns(exprs[:2]).with_columns(exprs[2:])
 
 
@@ -254,20 +280,70 @@ def build_cells(
     """Scan the logs once into cells, then price the cells.
 
     `countable`: the frame's row count comes from file metadata (Parquet), so progress can be in rows.
+
+    Cells are cut at the price dates of the models in the first rows of the logs (and of the grid's
+    targets), not at all of the book's: a model's calls either side of another model's price change
+    price alike, and every extra cut multiplies the groups of the log-sized scan. A model first met
+    later whose own dates are not among them is caught once the cells are priced, and the logs are
+    scanned again with its dates added.
     """
-    edges = size_edges(book, spec.extra_size_edges)
     periods = [d for d in spec.dims if d in PERIODS]
     # with periods, cells are cut by day (or hour: UTC periods are then integer arithmetic per cell);
     # without, by price epoch and window state, far fewer cells (simulate's fine size buckets multiply them);
     # so with only weeks, months, quarters or years too, each row's period joining those keys
     fine = {"hour", "day"} & set(periods)
     time_key = (HOUR if "hour" in periods and spec.tz == "UTC" else DAY) if fine else None
-    lf = annotate(frame, book, edges, time_key)
+    if time_key is not None:  # cells by day or hour: epochs are derived per cell
+        return _build_cells(frame, book, spec, tags, countable, time_key, None)
+    dates = _sampled_dates(frame, book) | set(spec.grid.keep_dates)
+    cells = _build_cells(frame, book, spec, tags, countable, None, sorted(dates))
+    missing = _dates_of(cells.frame.filter(pl.col(STATUS) == "priced"), book) - dates
+    if missing:
+        cells = _build_cells(frame, book, spec, tags, countable, None, sorted(dates | missing))
+    return cells
+
+
+def _sampled_dates(frame: pl.LazyFrame, book: PriceBook) -> set[dt.datetime]:
+    """The price dates of the models in the first rows of the logs."""
+    head = frame.head(_SAMPLE_ROWS).select(pl.col("provider", "model").str.strip_chars()).unique().collect()
+    dates: set[dt.datetime] = set()
+    for provider, model in head.iter_rows():
+        if model:
+            r = book.resolve(provider, model)
+            if r.price_provider is not None and r.model is not None:
+                dates.update(price_profile(book.model(r.price_provider, r.model)).dates)
+    return dates
+
+
+def _dates_of(priced: pl.DataFrame, book: PriceBook) -> set[dt.datetime]:
+    """The price dates of the models priced cells resolved to."""
+    dates: set[dt.datetime] = set()
+    for pprov, rmodel in priced.select(f"{P}pprovider", f"{P}rmodel").unique().iter_rows():
+        dates.update(price_profile(book.model(pprov, rmodel)).dates)
+    return dates
+
+
+def _build_cells(
+    frame: pl.LazyFrame,
+    book: PriceBook,
+    spec: CellSpec,
+    tags: Sequence[str],
+    countable: bool,
+    time_key: str | None,
+    epoch_bounds: list[dt.datetime] | None,
+) -> Cells:
+    """build_cells with cells cut at `epoch_bounds` (a subset of the book's) when there is no time key."""
+    edges = size_edges(book, spec.grid.size_edges)
+    periods = [d for d in spec.dims if d in PERIODS]
+    lf = annotate(frame, book, edges, time_key, spec.grid.cache_edges, epoch_bounds)
     keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
     # the log-sized group-by uses values as read and integers; stripped text, TIER, EPOCH, WSTATE, UTC
     # periods and the missing-model rejection are derived once per cell, then equal cells are merged
     time_keys = [EPOCH, WSTATE] if time_key is None else [time_key, SEGMENT]
     row_keys: list[str] = ["provider", "model", "service_tier", *time_keys, SIZE, REJECT, SKIP]
+    if spec.grid.cache_edges:
+        keys.append(CACHED)
+        row_keys.append(CACHED)
     extra: list[pl.Expr] = []
     for dim in spec.dims:
         if dim in PERIODS:
@@ -310,6 +386,10 @@ def build_cells(
     if extra:
         lf = lf.with_columns(extra)
     rows = _scan(lf, row_keys, spec, countable)
+    if epoch_bounds is not None:
+        # epochs between the sampled bounds as the book's: the first book epoch of each span
+        book_index = [0] + [bisect.bisect_left(book.epoch_bounds, d) + 1 for d in epoch_bounds]
+        rows = rows.with_columns(pl.lit(pl.Series(book_index, dtype=pl.UInt32)).gather(pl.col(EPOCH)).alias(EPOCH))
     derived = [_tier_expr()]
     if time_key is not None:
         derived += cell_pricing_keys(book)
@@ -527,7 +607,8 @@ def rate_table(
 
 def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFrame:
     """Merge priced cells that differ only in book-wide price epochs or window states that neither their
-    model nor `spec.keep_dates`/`keep_windows` price by (CellSpec.merge): the same prices, far fewer cells.
+    model nor the grid's targets (`keep_dates`, `keep_windows`) price by (CellSpec.merge): the same
+    prices, far fewer cells.
 
     Book-wide epochs start wherever any of thousands of models changes a price, and window states
     follow DeepSeek's clock; a cell of most models needs neither. A merged cell keeps its first epoch,
@@ -541,8 +622,8 @@ def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFram
     rows: list[tuple[str, str, int, int, bool]] = []
     for pprov, rmodel in cells.filter(priced).select(on).unique().rows():
         prof = price_profile(book.model(pprov, rmodel))
-        dates = sorted({*prof.dates, *spec.keep_dates})
-        windowed = prof.windowed or spec.keep_windows
+        dates = sorted({*prof.dates, *spec.grid.keep_dates})
+        windowed = prof.windowed or spec.grid.keep_windows
         rows += [
             (pprov, rmodel, e, bisect.bisect_right(dates, bounds[e - 1]) if e else 0, windowed)
             for e in range(len(bounds) + 1)

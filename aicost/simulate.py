@@ -202,7 +202,6 @@ def run_simulate(
     for scenario in extra:
         check_targets(scenario, book, f"scenario {scenario.name}")
     where_tags = sorted({k for s in scenarios for m in s.move for k in m.where if k not in BUILTIN_DIMS})
-    edges = engine.size_edges_for(scenarios, book)
     usage = price_logs(
         inputs,
         by=by,
@@ -214,13 +213,12 @@ def run_simulate(
         book=book,
         strict=strict,
         on_error=on_error,
-        extra_size_edges=edges,
+        grid=engine.cell_grid(scenarios, book),
         backdate_tiers=backdate_tiers,
         ingest=ingest,
         # cells that price alike on their source and on every target are merged: far fewer cells for the
         # scenarios to work on, and cells that do not depend on the dates of models the logs never use
         merge_cells=True,
-        keep=engine.target_bounds(scenarios, book),
     )
     usage.cells.frame = with_contracts(usage.cells.frame, money.contracts)
     baseline = total(usage.priced["cost"])  # the same for every scenario: summed exactly once

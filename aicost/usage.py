@@ -19,6 +19,7 @@ from aicost.costing import (
     ROWS,
     STATUS,
     TIER,
+    CellGrid,
     Cells,
     CellSpec,
     build_cells,
@@ -144,7 +145,7 @@ def price_logs(
     pricing: Path | None = None,
     strict: bool = False,
     on_error: OnError = "fail",
-    extra_size_edges: Sequence[int] = (),
+    grid: CellGrid | None = None,
     backdate_tiers: bool = False,
     book: PriceBook | None = None,
     optional_dims: Sequence[str] = (),
@@ -152,14 +153,13 @@ def price_logs(
     by_file: bool = False,
     all_tags: bool = False,
     merge_cells: bool = False,
-    keep: tuple[tuple[dt.datetime, ...], bool] = ((), False),
 ) -> PricedUsage:
     """Read, validate and price logs into cells grouped by `by` (plus provider, model and pricing keys).
 
     `optional_dims` are grouped by too where the logs have such a column (scenario tag filters);
     `all_tags` groups by every tag column of the logs (a FOCUS export carries them all).
-    `merge_cells` merges cells that price alike (CellSpec.merge), keeping apart the price dates and
-    (if true) window states in `keep` (CellSpec.keep_dates/keep_windows: what scenarios' targets price by).
+    `grid` cuts cells as finely as scenarios need (CellGrid); `merge_cells` merges cells that price alike
+    on their model and on the grid's targets (CellSpec.merge).
     """
     zone(tz)
     start, end = parse_bound(since, tz, "--since"), parse_bound(until, tz, "--until")
@@ -175,14 +175,12 @@ def price_logs(
         tz=tz,
         since=start,
         until=end,
-        extra_size_edges=tuple(extra_size_edges),
+        grid=grid or CellGrid(),
         # is_first_distinct is stateful: compute it only where there are request ids to compare
         dedup=ingested.request_ids,
         backdate_tiers=backdate_tiers,
         by_file=by_file,
         merge=merge_cells,
-        keep_dates=keep[0],
-        keep_windows=keep[1],
     )
 
     # costing strips text and checks for missing models once per cell, not once per row; a damaged line

@@ -295,9 +295,10 @@ def test_a_command_line_mistake_is_one_line_and_exit_2(tmp_path: Path, args: tup
 @pytest.mark.parametrize("option", ["--show-completion", "--install-completion"])
 def test_shell_completion_options_exit_0(tmp_path: Path, option: str) -> None:
     # the completion options end the run with SystemExit(0) from inside Typer; that is success, not an
-    # internal error raised while main() matches its except clauses
+    # internal error raised while main() matches its except clauses. The shell is named, not detected from
+    # the process tree (which has no shell when the tests run detached).
     done = subprocess.run(
-        [sys.executable, "-m", "aicost", option],
+        [sys.executable, "-m", "aicost", option, "bash"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -307,6 +308,7 @@ def test_shell_completion_options_exit_0(tmp_path: Path, option: str) -> None:
             "PYTHONPATH": str(REPO),
             "HOME": str(tmp_path),
             "SHELL": "/bin/bash",
+            "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1",
         },
         timeout=60,
         check=False,

@@ -365,12 +365,11 @@ def run_forecast(
         book=book,
         strict=strict,
         on_error=on_error,
-        extra_size_edges=engine.size_edges_for(scenarios, book),
+        grid=engine.cell_grid(scenarios, book),
         backdate_tiers=backdate_tiers,
         ingest=ingest,
         # as in simulate: the scenarios see the same cells, whatever else the price tables hold
         merge_cells=True,
-        keep=engine.target_bounds(scenarios, book),
     )
     money = money or Money()
     cells = usage.cells.frame

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from aicost.costing import (
     STATUS,
     TIER,
     WSTATE,
+    CellGrid,
     price_profile,
     total,
 )
@@ -48,6 +49,10 @@ _NOT_CHAT = (
     r"embed|tts|whisper|transcri|audio|realtime|image|dall-e|moderation|rerank|search|sora|guard|ocr|speech|"
     r"voice|video|computer-use|-vl-|vision|\dv(?:-|$)|diffusion|flux|stable-|imagen|veo|lyria"
 )
+# the pick order's grid: prompt sizes from 128 to 16M tokens in 2^(1/_SIZE_STEPS) steps, and the share of
+# the prompt read from cache
+_SIZE_STEPS = 2
+_CACHE_EDGES = (0.25, 0.5, 0.75)
 # candidates costed exactly per cell for "@cheapest-same-provider" (the cheapest by list price)
 _CHEAPEST_SHORTLIST = 8
 PGR_CURVES = {"routellm-mf-mtbench": [(0.134, 0.5), (0.313, 0.8)]}
@@ -129,48 +134,54 @@ class ScenarioOutcome:
         return self.total_cost / (self.requests * self.quality)
 
 
-def size_edges_for(scenarios: Iterable[Scenario], book: PriceBook) -> list[int]:
-    """Prompt-size edges the cells need so every target's context window and tiers fall on an edge."""
-    edges: set[int] = set()
-    for scenario in scenarios:
-        for move in scenario.move:
-            scale = move.tokens.input
-            models: list[Model] = []
-            if move.to == CHEAPEST:
-                models = [m for t in book.tables for m in t.model]
-            elif move.to is not None:
-                r = resolve_target(move, book)
-                if r.priced and r.price_provider and r.model:
-                    models = [book.model(r.price_provider, r.model)]
-            for model in models:
-                points = [model.context_window] if model.context_window else []
-                points += price_profile(model).starts
-                edges.update(int(p / scale) for p in points)
-    # a geometric grid (2^(1/4) steps) orders calls by size for pick = smallest/largest
-    edges.update(round(2 ** (k / 4)) for k in range(28, 97))
-    return sorted(edges)
+def _targets(move: Move, book: PriceBook) -> list[Model]:
+    """The real models a move may price on (every chat candidate for "@cheapest-same-provider")."""
+    if move.to == CHEAPEST:
+        return [m for t in book.tables for m in t.model]
+    if move.to is None:
+        return []  # a hypothetical target prices by its source's own dates; explicit rates have none
+    r = resolve_target(move, book)
+    return [book.model(r.price_provider, r.model)] if r.priced and r.price_provider and r.model else []
 
 
-def target_bounds(scenarios: Iterable[Scenario], book: PriceBook) -> tuple[tuple[dt.datetime, ...], bool]:
-    """The price dates of every real target, and whether any target prices by time of day: merged cells
-    (CellSpec.merge) must keep them apart so each cell has one rate on every target, as on its source.
+def cell_grid(scenarios: Sequence[Scenario], book: PriceBook) -> CellGrid:
+    """How finely the cells must be cut for these scenarios (CellGrid), and what merging keeps apart.
 
-    A hypothetical target (`price_ratio`) prices by its source's own dates; explicit rates have none.
+    - every target's context window and long-context tier starts fall on a prompt-size edge;
+    - a move that picks the cheapest or dearest calls first orders cells by cost per request, so cells
+      are cut on a geometric grid of prompt sizes and, what moves a call's cost more, of the share of its
+      prompt read from cache (measured against per-call ordering: BENCHMARKS.md);
+    - a cache override is exact on cells cut at its hit rate;
+    - merged cells keep apart every real target's price dates, and window states if a target has windows.
     """
+    sizes: set[int] = set()
+    shares: set[float] = set()
     dates: set[dt.datetime] = set()
     windowed = False
+    every_bound = False
     for scenario in scenarios:
         for move in scenario.move:
-            if move.to == CHEAPEST:  # candidates from every provider: keep every book-wide bound
-                return tuple(book.epoch_bounds), len(book.week_bounds) > 1
-            if move.to is None:
-                continue
-            r = resolve_target(move, book)
-            if r.priced and r.price_provider and r.model:
-                profile = price_profile(book.model(r.price_provider, r.model))
-                dates.update(profile.dates)
-                windowed = windowed or profile.windowed
-    return tuple(sorted(dates)), windowed
+            if move.pick != "proportional":
+                sizes.update(round(2 ** (k / _SIZE_STEPS)) for k in range(7 * _SIZE_STEPS, 24 * _SIZE_STEPS + 1))
+                shares.update(_CACHE_EDGES)
+            if move.cache is not None and 0 < move.cache.hit_rate < 1:
+                shares.add(move.cache.hit_rate)
+            every_bound = every_bound or move.to == CHEAPEST
+            for model in _targets(move, book):
+                profile = price_profile(model)
+                points = [model.context_window] if model.context_window else []
+                sizes.update(int(p / move.tokens.input) for p in [*points, *profile.starts])
+                if move.to != CHEAPEST:
+                    dates.update(profile.dates)
+                    windowed = windowed or profile.windowed
+    if every_bound:  # candidates from every provider: keep every book-wide bound
+        dates, windowed = set(book.epoch_bounds), len(book.week_bounds) > 1
+    return CellGrid(
+        size_edges=tuple(sorted(sizes)),
+        cache_edges=tuple(sorted(shares)),
+        keep_dates=tuple(sorted(dates)),
+        keep_windows=windowed,
+    )
 
 
 def _glob_mask(patterns: Sequence[str]) -> pl.Expr:
