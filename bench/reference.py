@@ -4,6 +4,7 @@
     python bench/reference.py duckdb LOG PRICES.csv             # the hand-written DuckDB SQL, JSON out
     python bench/reference.py polars LOG PRICES.csv             # the same query in Polars (reader floor)
     python bench/reference.py genai LOG --sample 100000         # per-call genai-prices calc_price loop
+    python bench/reference.py order LOG SCENARIO.toml... --sample 200000   # scenario cells vs calls one by one
 
 The DuckDB query is what an analyst writes by hand: join the log to a price table flattened to one rate
 per model and token class, group by model and month. It knows nothing of long-context tiers, price
@@ -168,6 +169,47 @@ def run_genai(log: Path, sample: int) -> dict[str, Any]:
     }
 
 
+def run_order(log: Path, scenarios: list[Path], sample: int) -> dict[str, Any]:
+    """Scenario results on aicost's cells against the same scenarios with one cell per call.
+
+    `pick = smallest/largest` orders cells by their cost per request, and a cache override raises each
+    cell's hit rate: exact per call only when every call is its own cell (`--by call`, a unique tag).
+    Taken on every k-th call of the log, `sample` calls in all.
+    """
+    import tempfile
+
+    import polars as pl
+
+    from aicost.simulate import run_simulate
+
+    total = pl.scan_parquet(log).select(pl.len()).collect().item()
+    calls = (
+        pl.scan_parquet(log)
+        .gather_every(max(1, total // sample))
+        .head(sample)
+        .with_row_index("call")
+        .with_columns(pl.col("call").cast(pl.String))
+        .collect()
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sample.parquet"
+        calls.write_parquet(path)
+        cells = run_simulate([str(path)], scenario_files=scenarios)
+        one_by_one = run_simulate([str(path)], scenario_files=scenarios, by=("call",))
+    exact = {o.scenario.name: o.total_cost for o in one_by_one.outcomes}
+    errors = {o.scenario.name: o.total_cost / exact[o.scenario.name] - 1 for o in cells.outcomes}
+    return {
+        "calls": calls.height,
+        "cells": cells.usage.cells.frame.height,
+        "scenarios": {
+            n: {"cells": c.total_cost, "per_call": exact[n], "error": errors[n]}
+            for n, c in ((o.scenario.name, o) for o in cells.outcomes)
+        },
+        "max_abs_error": max(abs(e) for e in errors.values()),
+        "mean_abs_error": sum(abs(e) for e in errors.values()) / len(errors),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: one reference, its result as JSON on stdout."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -183,6 +225,10 @@ def main(argv: list[str] | None = None) -> None:
     g = sub.add_parser("genai")
     g.add_argument("log", type=Path)
     g.add_argument("--sample", type=int, default=100_000)
+    o = sub.add_parser("order")
+    o.add_argument("log", type=Path)
+    o.add_argument("scenarios", type=Path, nargs="+")
+    o.add_argument("--sample", type=int, default=200_000)
     args = parser.parse_args(argv)
     if args.what == "prices":
         result: dict[str, Any] = {"path": str(flat_prices(args.out))}
@@ -190,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         result = run_duckdb(args.log, args.prices)
     elif args.what == "polars":
         result = run_polars(args.log, args.prices)
+    elif args.what == "order":
+        result = run_order(args.log, args.scenarios, args.sample)
     else:
         result = run_genai(args.log, args.sample)
     json.dump(result, sys.stdout)

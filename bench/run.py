@@ -244,6 +244,15 @@ class Bench:
             self.timings.setdefault("genai", Timing(f"genai-prices calc_price loop ({self.args.sample:,} calls)")),
         )
 
+    def order_suite(self, scenarios: list[Path]) -> None:
+        """The 20 scenarios on aicost's cells against one cell per call, on a sample of the main log."""
+        log = self.log(self.args.rows)
+        sample = min(self.args.order_sample, self.args.rows)
+        note(f"scenario cells against calls one by one, {sample:,} calls")
+        args = ["order", str(log), *map(str, scenarios), "--sample", str(sample)]
+        timing = self.reference(args, self.timings.setdefault("order", Timing("scenario cells vs per call")))
+        self.results["order"] = timing.output
+
     def startup_suite(self) -> None:
         """aicost report on a 100-row log, warm and cold compiled-table cache, against bare imports."""
         tiny = self.log(100)
@@ -341,6 +350,12 @@ class Bench:
             floor = t["polars_jsonl"].wall / t["duckdb_jsonl"].wall
             self.results["polars_jsonl_floor"] = floor
             print(f"JSONL reader floor: the same query in Polars takes {floor:.2f}x DuckDB's time (not a target)")
+        order = self.results.get("order")
+        if order:
+            print(
+                f"Scenarios on cells vs one cell per call ({order['calls']:,} calls, {order['cells']:,} cells): "
+                f"largest difference {100 * order['max_abs_error']:.2f}%, mean {100 * order['mean_abs_error']:.3f}%"
+            )
         if not self.results.get("forecast_available", True):
             print("aicost forecast: not available in this version; skipped")
 
@@ -401,6 +416,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--huge-rows", type=rows, default=100_000_000, help="rows of the huge Parquet log (0: skip)")
     parser.add_argument("--flat-rows", type=rows, default=1_000_000, help="rows of the flat log of the total check")
     parser.add_argument("--sample", type=rows, default=100_000, help="calls the genai-prices loop prices")
+    parser.add_argument("--order-sample", type=rows, default=200_000, help="calls of the pick-order check (0: skip)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each main-suite command (median)")
     parser.add_argument("--runs-secondary", type=int, default=3, help="runs of the JSONL and request-id suites")
     parser.add_argument("--runs-startup", type=int, default=7, help="runs of the start-up commands")
@@ -420,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = bench.scenarios()
     bench.main_suite(prices, scenarios)
     bench.check_suite(prices)
+    if args.order_sample:
+        bench.order_suite(scenarios)
     if not args.no_request_ids:
         bench.request_id_suite(prices)
     if args.jsonl_rows:

@@ -20,6 +20,7 @@ def test_benchmark_runs_end_to_end_and_matches_duckdb(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     args = ["--rows", "20000", "--jsonl-rows", "3000", "--huge-rows", "0", "--flat-rows", "20000"]
     args += ["--runs", "1", "--runs-secondary", "1", "--runs-startup", "1", "--sample", "200", "--no-request-ids"]
+    args += ["--order-sample", "2000"]
     result = subprocess.run(
         [sys.executable, str(REPO / "bench" / "run.py"), *args, "--data", str(tmp_path / "data"), "--out", str(out)],
         capture_output=True,
@@ -35,5 +36,9 @@ def test_benchmark_runs_end_to_end_and_matches_duckdb(tmp_path: Path) -> None:
         doc["timings"]
     )
     assert "Total check (flat log)" in result.stdout and "passed" in result.stdout
+    # the 20 scenarios on cells and with one cell per call: the same calls, moved in a coarser order
+    order = doc["order"]
+    assert order["calls"] == 2000 and len(order["scenarios"]) == 20 and order["cells"] < 2000
+    assert 0 <= order["max_abs_error"] < 0.25
     # the realistic log has tiers, batch calls and price changes a flat rate per model cannot know
     assert check["realistic_aicost_total"] != check["realistic_duckdb_total"]
