@@ -138,3 +138,28 @@ def test_cells_merged_across_other_models_price_changes(make_log: MakeLog, cli_j
     doc = cli_json("report", make_log(rows))
     assert doc["total_cost"] == pytest.approx(one_by_one(rows), rel=1e-12)
     assert doc["rows_priced"] == len(rows)
+
+
+def test_model_first_met_after_the_sampled_rows_still_splits_at_its_price_dates(
+    make_log: MakeLog, cli_json: Json
+) -> None:
+    # cells are cut at the price dates of the models in the first rows; o3, first met after them, cut its
+    # price on 2025-06-10 ($10/M → $2/M input): its calls either side must not share a cell
+    filler = [{"timestamp": dt.datetime(2025, 6, 1, tzinfo=UTC), "model": "gpt-4o", "input_tokens": 1_000}] * 60_000
+    late = [
+        {"timestamp": dt.datetime(2025, 6, 9, 23, 59, 59, tzinfo=UTC), "model": "o3", "input_tokens": 100_000},
+        {"timestamp": dt.datetime(2025, 6, 10, 0, 0, 0, tzinfo=UTC), "model": "o3", "input_tokens": 100_000},
+    ]
+    log = make_log(filler + late)
+    doc = cli_json("report", log, "--by", "model")
+    costs = {r["model"]: r["cost"] for r in doc["rows"]}
+    assert costs["o3"] == pytest.approx(100_000 * 10 / 1e6 + 100_000 * 2 / 1e6, rel=1e-12)
+    assert costs["gpt-4o"] == pytest.approx(60_000 * 1_000 * 2.5 / 1e6, rel=1e-12)
+    # scenarios see o3's calls apart too: half of the requests, dearest first, to a free model leaves $0.20
+    scenario = log.parent / "largest.toml"
+    scenario.write_text(
+        'schema = "aicost.scenario/1"\nname = "largest"\n[[move]]\nfrom = ["o3"]\nshare = 0.5\n'
+        'pick = "largest"\nprice_ratio = 0.0\n'
+    )
+    sim = cli_json("simulate", log, "--scenario", scenario)
+    assert sim["scenarios"][0]["total_cost"] == pytest.approx(60_000 * 1_000 * 2.5 / 1e6 + 0.2, rel=1e-12)
