@@ -147,6 +147,7 @@ def annotate(
     time_key: str | None = None,
     cache_edges: Sequence[float] = (),
     epoch_bounds: Sequence[dt.datetime] | None = None,
+    now: dt.datetime | None = None,
 ) -> pl.LazyFrame:
     """Add the per-row keys, all small integers, plus PTS and AVG_PROMPT.
 
@@ -156,7 +157,7 @@ def annotate(
     bounds, and the size bucket: price epochs start at UTC midnights and window bounds fall on segment
     bounds, so such a cell has one epoch and one window state, which `cell_pricing_keys` derives per cell.
     """
-    now = dt.datetime.now(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     pts = pl.col("timestamp").fill_null(pl.lit(now, dtype=TIMESTAMP_DTYPE))
     requests = pl.max_horizontal(pl.col("requests"), pl.lit(1, dtype=pl.Int64))
     avg_prompt = (prompt_tokens().cast(pl.Float64) / requests).alias(AVG_PROMPT)
@@ -227,8 +228,9 @@ def size_edges(book: PriceBook, extra: Sequence[int] = ()) -> list[float]:
     return sorted({float(e) for e in (*book.prompt_bounds, *extra)})
 
 
-def _aggregations(rows: bool) -> list[pl.Expr]:
-    """What a cell keeps of its rows; `rows` is the log-sized pass, else re-grouping cells."""
+def _aggregations(rows: bool, times: bool = True) -> list[pl.Expr]:
+    """What a cell keeps of its rows; `rows` is the log-sized pass, else re-grouping cells (`times`:
+    with PTS and PTS_MAX, which the log-sized pass leaves to `_call_times`)."""
     if rows:
         return [
             *(pl.col(c).sum() for c in SUMS),
@@ -236,8 +238,6 @@ def _aggregations(rows: bool) -> list[pl.Expr]:
             pl.col("reported_cost").sum().alias("reported_cost"),
             pl.col("reported_cost").count().cast(pl.Int64).alias(REPORTED_N),
             pl.col("request_id").count().cast(pl.Int64).alias(IDS),
-            pl.col(PTS).min(),
-            pl.col(PTS).max().alias(PTS_MAX),
             pl.col(AVG_PROMPT).min(),
             pl.col("timestamp").min().alias(TS_MIN),
             pl.col("timestamp").max().alias(TS_MAX),
@@ -245,9 +245,22 @@ def _aggregations(rows: bool) -> list[pl.Expr]:
         ]
     return [
         *(pl.col(c).sum() for c in (*SUMS, ROWS, "reported_cost", REPORTED_N, IDS)),
-        *(pl.col(c).min() for c in (PTS, AVG_PROMPT, TS_MIN, FIRST_BAD)),
-        *(pl.col(c).max() for c in (PTS_MAX, TS_MAX)),
+        *(
+            pl.col(c).min()
+            for c in ((PTS, AVG_PROMPT, TS_MIN, FIRST_BAD) if times else (AVG_PROMPT, TS_MIN, FIRST_BAD))
+        ),
+        *(pl.col(c).max() for c in ((PTS_MAX, TS_MAX) if times else (TS_MAX,))),
     ]
+
+
+def _call_times(rows: pl.DataFrame, now: dt.datetime) -> pl.DataFrame:
+    """PTS and PTS_MAX of scanned cells: their first and last call, `now` when no call has a timestamp.
+
+    A cell holding calls with and without timestamps prices them all at its first timestamped call: they
+    share its price epoch and window state (the calls without are keyed at `now`), and so their rates.
+    """
+    when = pl.lit(now, dtype=TIMESTAMP_DTYPE)
+    return rows.with_columns(pl.col(TS_MIN).fill_null(when).alias(PTS), pl.col(TS_MAX).fill_null(when).alias(PTS_MAX))
 
 
 def _scan(lf: pl.LazyFrame, row_keys: list[str], spec: CellSpec, countable: bool) -> pl.DataFrame:
@@ -269,7 +282,7 @@ def _scan(lf: pl.LazyFrame, row_keys: list[str], spec: CellSpec, countable: bool
             part = lf.slice(offset, _PROGRESS_SLICE).group_by(row_keys).agg(_aggregations(rows=True))
             parts.append(part.collect(engine="streaming"))
             watcher.advance(min(_PROGRESS_SLICE, total - offset))
-        return pl.concat(parts).group_by(row_keys).agg(_aggregations(rows=False))
+        return pl.concat(parts).group_by(row_keys).agg(_aggregations(rows=False, times=False))
     finally:
         watcher.stop()
 
@@ -335,7 +348,8 @@ def _build_cells(
     """build_cells with cells cut at `epoch_bounds` (a subset of the book's) when there is no time key."""
     edges = size_edges(book, spec.grid.size_edges)
     periods = [d for d in spec.dims if d in PERIODS]
-    lf = annotate(frame, book, edges, time_key, spec.grid.cache_edges, epoch_bounds)
+    now = dt.datetime.now(dt.UTC)  # the time of calls without a timestamp
+    lf = annotate(frame, book, edges, time_key, spec.grid.cache_edges, epoch_bounds, now)
     keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
     # the log-sized group-by uses values as read and integers; stripped text, TIER, EPOCH, WSTATE, UTC
     # periods and the missing-model rejection are derived once per cell, then equal cells are merged
@@ -385,7 +399,7 @@ def _build_cells(
         row_keys.append(IN_RANGE)
     if extra:
         lf = lf.with_columns(extra)
-    rows = _scan(lf, row_keys, spec, countable)
+    rows = _call_times(_scan(lf, row_keys, spec, countable), now)
     if epoch_bounds is not None:
         # epochs between the sampled bounds as the book's: the first book epoch of each span
         book_index = [0] + [bisect.bisect_left(book.epoch_bounds, d) + 1 for d in epoch_bounds]
