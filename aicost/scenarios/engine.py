@@ -50,9 +50,11 @@ _NOT_CHAT = (
     r"voice|video|computer-use|-vl-|vision|\dv(?:-|$)|diffusion|flux|stable-|imagen|veo|lyria"
 )
 # the pick order's grid: prompt sizes from 128 to 16M tokens in 2^(1/_SIZE_STEPS) steps, and the share of
-# the prompt read from cache
-_SIZE_STEPS = 2
-_CACHE_EDGES = (0.25, 0.5, 0.75)
+# the prompt read from cache in eighths. Against one cell per call on 200k bench calls (BENCHMARKS.md):
+# octaves and eighths are within 1.3% (7k cells for 10M calls); half-octaves and quarters 1.5% (7.7k);
+# octaves and quarters 2.7% (4.6k); quarter-octaves without cache shares, as before, 10% (56k cells).
+_SIZE_STEPS = 1
+_CACHE_EDGES = tuple(k / 8 for k in range(1, 8))
 # candidates costed exactly per cell for "@cheapest-same-provider" (the cheapest by list price)
 _CHEAPEST_SHORTLIST = 8
 PGR_CURVES = {"routellm-mf-mtbench": [(0.134, 0.5), (0.313, 0.8)]}
@@ -65,6 +67,10 @@ class Memo:
 
     orders: dict[bool, pl.Series] = field(default_factory=dict)
     rates: dict[tuple[Any, ...], pl.DataFrame] = field(default_factory=dict)
+    # whole-cell costs on the source's own rates (a `price_ratio` target's, before the ratio), per move shape
+    costs: dict[tuple[Any, ...], pl.Series] = field(default_factory=dict)
+    # the priced cells with every scenario's running columns at their start
+    start: pl.DataFrame | None = None
 
 
 @dataclass
@@ -231,6 +237,8 @@ def _tokens() -> pl.Expr:
 
 def _select(frame: pl.DataFrame, move: Move, eligible: pl.Series, memo: Memo) -> pl.Series:
     """The fraction of each cell this move claims (0 where not eligible), by share, basis and pick."""
+    if move.pick == "proportional":
+        return (frame[REM].zip_with(eligible, pl.Series([0.0])) * move.share).alias("claim")
     basis = {
         "requests": pl.col("requests").cast(pl.Float64),
         "tokens": pl.col(TOKENS).cast(pl.Float64),
@@ -243,8 +251,6 @@ def _select(frame: pl.DataFrame, move: Move, eligible: pl.Series, memo: Memo) ->
         pl.col(SIZE).alias("size"),
         pl.int_range(pl.len()).alias("i"),
     )
-    if move.pick == "proportional":
-        return (work["rem"] * move.share).alias("claim")
     available = work["rem"] * work["basis"]
     target = move.share * float(available.sum())
     descending = move.pick == "largest"
@@ -373,10 +379,16 @@ def _target(frame: pl.DataFrame, move: Move, book: PriceBook, backdate: bool, me
     if move.price_ratio is not None:
         ratio = move.price_ratio
         label = f"{ratio:g} × each source model's rates"
-        std = _scaled(_source_rate_frame(frame), ratio)
         batch = None
         if move.batch_share:
             batch = _scaled(_model_rates(frame, book, None, batch_tier, 1.0, backdate), ratio)
+        else:
+            # cost is linear in the rates: the source-rate cost of this move's token shape, times the ratio
+            shape = (move.tokens.input, move.tokens.output, None if move.cache is None else move.cache.hit_rate)
+            if shape not in memo.costs:
+                memo.costs[shape] = _target_cost(_source_rate_frame(frame), frame, move)
+            return _Target(cost=memo.costs[shape] * ratio, fits=fits, label=label, warnings=warnings)
+        std = _scaled(_source_rate_frame(frame), ratio)
     elif move.to_rates is not None:
         r = move.to_rates
         label = "rates " + ", ".join(f"{k} ${v:g}/M" for k, v in r.items())
@@ -533,14 +545,16 @@ def apply(
     """Apply a scenario's moves in order to priced cells (`baseline`: their total cost, if known; `memo`:
     shared by scenarios applied to these same cells)."""
     memo = memo if memo is not None else Memo()
-    frame = cells.filter(pl.col(STATUS) == "priced").with_columns(
-        pl.lit(1.0).alias(REM),
-        pl.lit(0.0).alias(SCOST),
-        pl.lit(0.0).alias(ESC),
-        pl.lit(0.0).alias(QSUM),
-        pl.lit(0.0).alias(MOVED),
-        _tokens().alias(TOKENS),
-    )
+    if memo.start is None:
+        memo.start = cells.filter(pl.col(STATUS) == "priced").with_columns(
+            pl.lit(1.0).alias(REM),
+            pl.lit(0.0).alias(SCOST),
+            pl.lit(0.0).alias(ESC),
+            pl.lit(0.0).alias(QSUM),
+            pl.lit(0.0).alias(MOVED),
+            _tokens().alias(TOKENS),
+        )
+    frame = memo.start
     outcomes: list[MoveOutcome] = []
     warnings: list[str] = []
     quality_modelled = False
