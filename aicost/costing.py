@@ -73,8 +73,8 @@ class CellGrid:
 
     # prompt-size edges: targets' tier starts and context windows, and a geometric grid for the pick order
     size_edges: tuple[int, ...] = ()
-    # shares of the prompt read from cache: caching moves a call's cost more than its size does, and a
-    # cache override to hit rate h is exact on cells cut at h
+    # shares of the prompt read from cache (cut exactly at multiples of 1/8, others to 0.1%): caching moves
+    # a call's cost more than its size does, and a cache override to hit rate h is exact on cells cut at h
     cache_edges: tuple[float, ...] = ()
     # price dates and time-of-day windows of the targets, kept apart when cells are merged
     keep_dates: tuple[dt.datetime, ...] = ()
@@ -185,9 +185,22 @@ def annotate(
     edges = pl.Series("edges", list(size_edges), dtype=pl.Float64())
     exprs.append(_bucket(pl.col(AVG_PROMPT), edges, right_closed=True).alias(SIZE))
     if cache_edges:
-        share = pl.col("cache_read_tokens").cast(pl.Float64) / pl.max_horizontal(prompt_tokens(), pl.lit(1))
-        exprs.append(_bucket(share, pl.Series("cache_edges", list(cache_edges), dtype=pl.Float64())).alias(CACHED))
+        exprs.append(_cache_share(cache_edges).alias(CACHED))
     return frame.with_columns(exprs[:2]).with_columns(exprs[2:])
+
+
+def _cache_share(edges: Sequence[float]) -> pl.Expr:
+    """A key that differs between calls on either side of every edge (a share of the prompt read from
+    cache): integer eighths of the share if any edge is a multiple of 1/8 (a division; `bin_intervals` on
+    a float share cost three times as much in the log-sized scan), then one step per other edge, in
+    thousandths."""
+    prompt = pl.max_horizontal(prompt_tokens(), pl.lit(1))
+    read = pl.col("cache_read_tokens")
+    key = read * 8 // prompt if any((e * 8).is_integer() for e in edges) else pl.lit(0, dtype=pl.Int64)
+    for edge in (e for e in edges if not (e * 8).is_integer()):
+        # eighths run 0..8, so steps of 9 keep the two apart
+        key = key + 9 * (read * 1000 >= round(edge * 1000) * prompt).cast(pl.Int64)
+    return key.cast(pl.UInt16)
 
 
 def cell_pricing_keys(book: PriceBook) -> list[pl.Expr]:

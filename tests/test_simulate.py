@@ -208,6 +208,21 @@ def test_target_windows_inside_a_merged_cell(tmp_path: Path, make_log: MakeLog, 
     assert doc["scenarios"][0]["total_cost"] == pytest.approx(0.030 + 0.015, rel=1e-12)
 
 
+def test_cache_override_is_per_call(tmp_path: Path, make_log: MakeLog, cli_json: Json) -> None:
+    # gpt-4o ($2.50/M input, $1.25/M cache read), two 10k-token prompts of one size: one reads 50% from
+    # cache, one 10%. A 30% hit rate leaves the first as it is and raises the second to 3,000 cached:
+    #   (5,000 + 7,000) x 2.5 + (5,000 + 3,000) x 1.25 = 40,000 µ$
+    # (averaged over one cell of both it would be 14,000 x 2.5 + 6,000 x 1.25 = 42,500 µ$, the baseline)
+    rows = [
+        {"model": "gpt-4o", "input_tokens": 5_000, "cache_read_tokens": 5_000},
+        {"model": "gpt-4o", "input_tokens": 9_000, "cache_read_tokens": 1_000},
+    ]
+    body = "[[move]]\nprice_ratio = 1.0\ncache = { hit_rate = 0.3 }\n"
+    doc = run(cli_json, make_log(rows), scenario(tmp_path, body))
+    assert doc["baseline"]["total_cost"] == pytest.approx(0.0425, rel=1e-12)
+    assert doc["scenarios"][0]["total_cost"] == pytest.approx(0.040, rel=1e-12)
+
+
 def test_scenarios_ignore_price_dates_of_models_not_in_the_logs(
     tmp_path: Path, make_log: MakeLog, cli_json: Json
 ) -> None:
