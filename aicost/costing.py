@@ -73,7 +73,7 @@ class CellGrid:
 
     # prompt-size edges: targets' tier starts and context windows, and a geometric grid for the pick order
     size_edges: tuple[int, ...] = ()
-    # shares of the prompt read from cache (cut exactly at multiples of 1/8, others to 0.1%): caching moves
+    # shares of the prompt read from cache (eighths, and any other edge given): caching moves
     # a call's cost more than its size does, and a cache override to hit rate h is exact on cells cut at h
     cache_edges: tuple[float, ...] = ()
     # price dates and time-of-day windows of the targets, kept apart when cells are merged
@@ -195,11 +195,13 @@ def _cache_share(edges: Sequence[float]) -> pl.Expr:
     a float share cost three times as much in the log-sized scan), then one step per other edge, in
     thousandths."""
     prompt = pl.max_horizontal(prompt_tokens(), pl.lit(1))
-    read = pl.col("cache_read_tokens")
-    key = read * 8 // prompt if any((e * 8).is_integer() for e in edges) else pl.lit(0, dtype=pl.Int64)
+    # clipped: a row with negative counts is rejected later, but its key is computed first
+    read = pl.col("cache_read_tokens").clip(lower_bound=0)
+    eighths = any((e * 8).is_integer() for e in edges)
+    key = (read * 8 // prompt).clip(0, 8) if eighths else pl.lit(0, dtype=pl.Int64)
     for edge in (e for e in edges if not (e * 8).is_integer()):
-        # eighths run 0..8, so steps of 9 keep the two apart
-        key = key + 9 * (read * 1000 >= round(edge * 1000) * prompt).cast(pl.Int64)
+        # eighths run 0..8, so steps of 9 keep the two apart; compared as the engine applies a hit rate
+        key = key + 9 * (read.cast(pl.Float64) >= prompt.cast(pl.Float64) * edge).cast(pl.Int64)
     return key.cast(pl.UInt16)
 
 
@@ -311,7 +313,8 @@ def build_cells(
     targets), not at all of the book's: a model's calls either side of another model's price change
     price alike, and every extra cut multiplies the groups of the log-sized scan. A model first met
     later whose own dates are not among them is caught once the cells are priced, and the logs are
-    scanned again with its dates added.
+    scanned again with its dates added (whether or not some cell straddles one: calls without a
+    timestamp are keyed at now, and a cell does not record whether it holds any).
     """
     periods = [d for d in spec.dims if d in PERIODS]
     # with periods, cells are cut by day (or hour: UTC periods are then integer arithmetic per cell);
@@ -632,34 +635,48 @@ def rate_table(
     return rates.select(*key_cols, *RATE_COLUMNS), warnings
 
 
-def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFrame:
-    """Merge priced cells that differ only in book-wide price epochs or window states that neither their
-    model nor the grid's targets (`keep_dates`, `keep_windows`) price by (CellSpec.merge): the same
-    prices, far fewer cells.
+def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec, edges: Sequence[float]) -> pl.DataFrame:
+    """Merge priced cells that differ only in book-wide price epochs, window states or prompt-size buckets
+    that neither their model nor the grid (its targets' dates, windows, tier starts and context windows,
+    the pick order's sizes) cuts at (CellSpec.merge): the same prices, far fewer cells.
 
-    Book-wide epochs start wherever any of thousands of models changes a price, and window states
-    follow DeepSeek's clock; a cell of most models needs neither. A merged cell keeps its first epoch,
-    window state and call time (PTS), all within the bounds its prices depend on.
+    Book-wide epochs start wherever any of thousands of models changes a price, size buckets at any of
+    their tier starts, and window states follow DeepSeek's clock; a cell of most models needs none of
+    them. A merged cell keeps its first epoch, window state, size bucket and call time (PTS), all within
+    the bounds its prices depend on. (`edges`: the size edges the cells' SIZE buckets refer to.)
     """
     if not spec.merge:
         return cells
     priced = pl.col(STATUS) == "priced"
     on = [f"{P}pprovider", f"{P}rmodel"]
     bounds = book.epoch_bounds
-    rows: list[tuple[str, str, int, int, bool]] = []
+    epoch_rows: list[tuple[str, str, int, int, bool]] = []
+    size_rows: list[tuple[str, str, int, int]] = []
     for pprov, rmodel in cells.filter(priced).select(on).unique().rows():
         prof = price_profile(book.model(pprov, rmodel))
         dates = sorted({*prof.dates, *spec.grid.keep_dates})
         windowed = prof.windowed or spec.grid.keep_windows
-        rows += [
+        epoch_rows += [
             (pprov, rmodel, e, bisect.bisect_right(dates, bounds[e - 1]) if e else 0, windowed)
             for e in range(len(bounds) + 1)
         ]
-    schema = {on[0]: pl.String, on[1]: pl.String, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32, "_w": pl.Boolean}
-    mapping = pl.DataFrame(rows, schema=schema, orient="row")
-    marked = cells.join(mapping, on=[*on, EPOCH], how="left").with_columns(
-        pl.when(priced).then(pl.col(M_EPOCH)).otherwise(pl.col(EPOCH)).alias(M_EPOCH),
-        pl.when(priced & ~pl.col("_w")).then(pl.lit(0, dtype=pl.UInt32)).otherwise(pl.col(WSTATE)).alias(M_STATE),
+        cuts = sorted({*prof.starts, *spec.grid.size_edges})
+        size_rows += [
+            (pprov, rmodel, b, bisect.bisect_right(cuts, edges[b - 1]) if b else 0) for b in range(len(edges) + 1)
+        ]
+    keys = {on[0]: pl.String, on[1]: pl.String}
+    epochs = pl.DataFrame(
+        epoch_rows, schema={**keys, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32, "_w": pl.Boolean}, orient="row"
+    )
+    sizes = pl.DataFrame(size_rows, schema={**keys, SIZE: pl.UInt32, M_SIZE: pl.UInt32}, orient="row")
+    marked = (
+        cells.join(epochs, on=[*on, EPOCH], how="left")
+        .join(sizes, on=[*on, SIZE], how="left")
+        .with_columns(
+            pl.when(priced).then(pl.col(M_EPOCH)).otherwise(pl.col(EPOCH)).alias(M_EPOCH),
+            pl.when(priced & ~pl.col("_w")).then(pl.lit(0, dtype=pl.UInt32)).otherwise(pl.col(WSTATE)).alias(M_STATE),
+            pl.when(priced).then(pl.col(M_SIZE)).otherwise(pl.col(SIZE)).alias(M_SIZE),
+        )
     )
     aggregated = {
         *SUMS,
@@ -675,10 +692,13 @@ def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec) -> pl.DataFram
         FIRST_BAD,
         EPOCH,
         WSTATE,
+        SIZE,
     }
-    group = [c for c in cells.columns if c not in aggregated] + [M_EPOCH, M_STATE]
-    merged = marked.group_by(group).agg(*_aggregations(rows=False), pl.col(EPOCH).min(), pl.col(WSTATE).min())
-    return merged.drop(M_EPOCH, M_STATE).select(cells.columns)
+    group = [c for c in cells.columns if c not in aggregated] + [M_EPOCH, M_STATE, M_SIZE]
+    merged = marked.group_by(group).agg(
+        *_aggregations(rows=False), pl.col(EPOCH).min(), pl.col(WSTATE).min(), pl.col(SIZE).min()
+    )
+    return merged.drop(M_EPOCH, M_STATE, M_SIZE).select(cells.columns)
 
 
 def price(
@@ -703,7 +723,7 @@ def price(
         .otherwise(pl.lit("unpriced"))
         .alias(STATUS)
     )
-    cells = coarsen(cells, book, spec)
+    cells = coarsen(cells, book, spec, edges)
     key_cols = [f"{P}pprovider", f"{P}rmodel", f"{P}variants", *PRICING_KEYS]
     rate_keys = (
         cells.filter(pl.col(STATUS) == "priced")

@@ -208,7 +208,7 @@ def test_target_windows_inside_a_merged_cell(tmp_path: Path, make_log: MakeLog, 
     assert doc["scenarios"][0]["total_cost"] == pytest.approx(0.030 + 0.015, rel=1e-12)
 
 
-def test_cache_override_is_per_call(tmp_path: Path, make_log: MakeLog, cli_json: Json) -> None:
+def test_cache_override_keeps_calls_above_the_hit_rate(tmp_path: Path, make_log: MakeLog, cli_json: Json) -> None:
     # gpt-4o ($2.50/M input, $1.25/M cache read), two 10k-token prompts of one size: one reads 50% from
     # cache, one 10%. A 30% hit rate leaves the first as it is and raises the second to 3,000 cached:
     #   (5,000 + 7,000) x 2.5 + (5,000 + 3,000) x 1.25 = 40,000 µ$
@@ -223,25 +223,42 @@ def test_cache_override_is_per_call(tmp_path: Path, make_log: MakeLog, cli_json:
     assert doc["scenarios"][0]["total_cost"] == pytest.approx(0.040, rel=1e-12)
 
 
+def test_bad_rows_are_rejected_not_fatal_for_scenarios(tmp_path: Path, make_log: MakeLog, cli: Cli) -> None:
+    # scenario cells are cut by the share of the prompt read from cache, computed before bad rows are
+    # rejected: a negative count must still be one malformed row, named, and skippable
+    rows = [{"model": "gpt-4o", "input_tokens": 1_000, "cache_read_tokens": n} for n in (0, 500, -100)]
+    log = make_log(rows)
+    smallest = scenario(tmp_path, '[[move]]\nshare = 0.5\npick = "smallest"\nprice_ratio = 0.1\n')
+    failed = cli("simulate", log, "--scenario", smallest)
+    assert failed.exit_code == 1
+    assert "row 3: cache_read_tokens is negative" in failed.stderr
+    skipped = cli("simulate", log, "--scenario", smallest, "--on-error", "skip", "--format", "json")
+    assert skipped.exit_code == 0, skipped.stderr
+    doc = json.loads(skipped.stdout)
+    assert doc["rows_rejected"] == 1 and doc["rows_priced"] == 2
+
+
 def test_scenarios_ignore_price_dates_of_models_not_in_the_logs(
     tmp_path: Path, make_log: MakeLog, cli_json: Json
 ) -> None:
-    # a price table that gains a model the logs never use, with a price change in the middle of the logs,
-    # must not change any scenario: cells are cut only by dates their own model and the targets price by
+    # a price table that gains a model the logs never use, with a long-context tier at 1,500 tokens and a
+    # price change in the middle of the logs, must not change any scenario: cells are cut only at the dates
+    # and tier starts their own model and the targets price by
     pricing = tmp_path / "pricing"
     shutil.copytree(BUNDLED_PRICING, pricing)
     (pricing / "zz-unrelated.toml").write_text(
         'schema = "aicost.prices/1"\n\n[provider]\nid = "unrelated"\nname = "Unrelated"\n\n'
         '[source]\nname = "test"\n\n[[model]]\nid = "never-called"\nmatch = { equals = "never-called" }\n\n'
-        "[[model.price]]\ninput = 1.0\noutput = 2.0\n\n"
+        "[[model.price]]\ninput = { base = 1.0, tiers = [{ start = 1500, price = 2.0 }] }\noutput = 2.0\n\n"
         "[[model.price]]\neffective_from = 2026-03-04\ninput = 0.5\noutput = 1.0\n"
     )
-    # the calls before the date are dearer (more output): a cut there would reorder pick = smallest
+    # the calls before the date are dearer (more output) and shorter: a cut at the date or at 1,500 tokens
+    # would reorder pick = smallest
     rows = [
         {
             "timestamp": dt.datetime(2026, 3, day, 12, tzinfo=UTC),
             "model": "gpt-4o-mini",
-            "input_tokens": 1_000,
+            "input_tokens": 1_100 if day < 4 else 2_000,
             "output_tokens": 4_000 if day < 4 else 10,
         }
         for day in (1, 2, 3, 5, 6, 7)

@@ -69,8 +69,9 @@ class Memo:
     rates: dict[tuple[Any, ...], pl.DataFrame] = field(default_factory=dict)
     # whole-cell costs on the source's own rates (a `price_ratio` target's, before the ratio), per move shape
     costs: dict[tuple[Any, ...], pl.Series] = field(default_factory=dict)
-    # the priced cells with every scenario's running columns at their start
-    start: pl.DataFrame | None = None
+    # the cells this memo serves, and the priced ones with every scenario's running columns at their start
+    cells: pl.DataFrame | None = None
+    start: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 @dataclass
@@ -545,7 +546,11 @@ def apply(
     """Apply a scenario's moves in order to priced cells (`baseline`: their total cost, if known; `memo`:
     shared by scenarios applied to these same cells)."""
     memo = memo if memo is not None else Memo()
-    if memo.start is None:
+    if memo.cells is not cells:  # a memo serves one set of cells: start afresh on others
+        memo.orders.clear()
+        memo.rates.clear()
+        memo.costs.clear()
+        memo.cells = cells
         memo.start = cells.filter(pl.col(STATUS) == "priced").with_columns(
             pl.lit(1.0).alias(REM),
             pl.lit(0.0).alias(SCOST),
