@@ -50,9 +50,10 @@ _NOT_CHAT = (
     r"voice|video|computer-use|-vl-|vision|\dv(?:-|$)|diffusion|flux|stable-|imagen|veo|lyria"
 )
 # the pick order's grid: prompt sizes from 128 to 16M tokens in 2^(1/_SIZE_STEPS) steps, and the share of
-# the prompt read from cache in eighths. Against one cell per call on 200k bench calls (BENCHMARKS.md):
-# octaves and eighths are within 1.3% (7k cells for 10M calls); half-octaves and quarters 1.5% (7.7k);
-# octaves and quarters 2.7% (4.6k); quarter-octaves without cache shares, as before, 10% (56k cells).
+# the prompt read from cache in eighths. Against one cell per call on 200k bench calls (BENCHMARKS.md),
+# with cells that ignore other models' tier starts: octaves and eighths are within 2.1% (4.4k cells);
+# half-octaves and eighths 0.9% (7.2k cells, but simulate with 20 scenarios ~1.15x report instead of
+# ~1.08x); quarter-octaves without cache shares, as before, 10% (56k cells).
 _SIZE_STEPS = 1
 _CACHE_EDGES = tuple(k / 8 for k in range(1, 8))
 # candidates costed exactly per cell for "@cheapest-same-provider" (the cheapest by list price)
