@@ -525,30 +525,35 @@ def price_profile(model: Model) -> PriceProfile:
     return PriceProfile(sorted(dates), sorted(starts), any(e.windows for e in model.price))
 
 
-def _model_keys(keys: pl.DataFrame, book: PriceBook, edges: Sequence[float]) -> pl.DataFrame:
-    """Map the book-wide epoch, window state and size bucket of each key onto the model's own.
+def _model_keys(
+    keys: pl.DataFrame, book: PriceBook, edges: Sequence[float], grid: CellGrid | None = None
+) -> pl.DataFrame:
+    """Map the book-wide epoch, window state and size bucket of each key onto the model's own (M_EPOCH,
+    M_STATE, M_SIZE), also cut at what `grid` keeps apart (its targets' dates, windows and size edges).
 
     A model's dates are among the book's epoch bounds and its tier starts among the size edges, so book
     epoch e (from bound e-1) is model epoch "dates <= bound e-1", and size bucket s (prompts above edge
     s-1) is model bucket "starts <= edge s-1"; the window state matters only to models with windows.
+    Keys without a price-table model get nulls.
     """
+    grid = grid or CellGrid()
     bounds = book.epoch_bounds
-    models = keys.select(f"{P}pprovider", f"{P}rmodel").unique().rows()
+    on = [f"{P}pprovider", f"{P}rmodel"]
+    models = keys.filter(pl.col(on[1]).is_not_null()).select(on).unique().rows()
     epoch_rows: list[tuple[str, str, int, int]] = []
     size_rows: list[tuple[str, str, int, int]] = []
     windowed: list[tuple[str, str, bool]] = []
     for pprov, rmodel in models:
         prof = price_profile(book.model(pprov, rmodel))
+        dates = sorted({*prof.dates, *grid.keep_dates})
+        cuts = sorted({*prof.starts, *grid.size_edges})
         epoch_rows += [
-            (pprov, rmodel, e, bisect.bisect_right(prof.dates, bounds[e - 1]) if e else 0)
-            for e in range(len(bounds) + 1)
+            (pprov, rmodel, e, bisect.bisect_right(dates, bounds[e - 1]) if e else 0) for e in range(len(bounds) + 1)
         ]
         size_rows += [
-            (pprov, rmodel, s, bisect.bisect_right(prof.starts, edges[s - 1]) if s else 0)
-            for s in range(len(edges) + 1)
+            (pprov, rmodel, s, bisect.bisect_right(cuts, edges[s - 1]) if s else 0) for s in range(len(edges) + 1)
         ]
-        windowed.append((pprov, rmodel, prof.windowed))
-    on = [f"{P}pprovider", f"{P}rmodel"]
+        windowed.append((pprov, rmodel, prof.windowed or grid.keep_windows))
     schema = {on[0]: pl.String, on[1]: pl.String}
     epochs = pl.DataFrame(epoch_rows, schema={**schema, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32}, orient="row")
     sizes = pl.DataFrame(size_rows, schema={**schema, SIZE: pl.UInt32, M_SIZE: pl.UInt32}, orient="row")
@@ -648,35 +653,10 @@ def coarsen(cells: pl.DataFrame, book: PriceBook, spec: CellSpec, edges: Sequenc
     if not spec.merge:
         return cells
     priced = pl.col(STATUS) == "priced"
-    on = [f"{P}pprovider", f"{P}rmodel"]
-    bounds = book.epoch_bounds
-    epoch_rows: list[tuple[str, str, int, int, bool]] = []
-    size_rows: list[tuple[str, str, int, int]] = []
-    for pprov, rmodel in cells.filter(priced).select(on).unique().rows():
-        prof = price_profile(book.model(pprov, rmodel))
-        dates = sorted({*prof.dates, *spec.grid.keep_dates})
-        windowed = prof.windowed or spec.grid.keep_windows
-        epoch_rows += [
-            (pprov, rmodel, e, bisect.bisect_right(dates, bounds[e - 1]) if e else 0, windowed)
-            for e in range(len(bounds) + 1)
-        ]
-        cuts = sorted({*prof.starts, *spec.grid.size_edges})
-        size_rows += [
-            (pprov, rmodel, b, bisect.bisect_right(cuts, edges[b - 1]) if b else 0) for b in range(len(edges) + 1)
-        ]
-    keys = {on[0]: pl.String, on[1]: pl.String}
-    epochs = pl.DataFrame(
-        epoch_rows, schema={**keys, EPOCH: pl.UInt32, M_EPOCH: pl.UInt32, "_w": pl.Boolean}, orient="row"
-    )
-    sizes = pl.DataFrame(size_rows, schema={**keys, SIZE: pl.UInt32, M_SIZE: pl.UInt32}, orient="row")
-    marked = (
-        cells.join(epochs, on=[*on, EPOCH], how="left")
-        .join(sizes, on=[*on, SIZE], how="left")
-        .with_columns(
-            pl.when(priced).then(pl.col(M_EPOCH)).otherwise(pl.col(EPOCH)).alias(M_EPOCH),
-            pl.when(priced & ~pl.col("_w")).then(pl.lit(0, dtype=pl.UInt32)).otherwise(pl.col(WSTATE)).alias(M_STATE),
-            pl.when(priced).then(pl.col(M_SIZE)).otherwise(pl.col(SIZE)).alias(M_SIZE),
-        )
+    # cells not priced keep their own keys: they are counted, not priced, and merge only with their equals
+    marked = _model_keys(cells, book, edges, spec.grid).with_columns(
+        pl.when(priced).then(pl.col(mine)).otherwise(pl.col(book_wide)).alias(mine)
+        for mine, book_wide in ((M_EPOCH, EPOCH), (M_STATE, WSTATE), (M_SIZE, SIZE))
     )
     aggregated = {
         *SUMS,
