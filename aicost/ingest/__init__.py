@@ -16,7 +16,19 @@ import polars as pl
 
 from aicost import interrupts
 from aicost.errors import AicostError, InputError, UsageError
-from aicost.ingest.canonical import FILE, NOTE, PREF, REJECT, ROW, SKIP, clean_text, to_canonical
+from aicost.ingest import ndjson
+from aicost.ingest.canonical import (
+    FILE,
+    NOTE,
+    PREF,
+    REJECT,
+    ROW,
+    SKIP,
+    TIMESTAMP_FORMATS,
+    clean_text,
+    sniff_timestamp_formats,
+    to_canonical,
+)
 from aicost.ingest.files import LogFile, expand, read_stdin
 from aicost.ingest.formats import CANONICAL, FORMATS, Sniff, detect, known_formats, sniff
 from aicost.ingest.formats.fields import Doc
@@ -118,7 +130,6 @@ class Ingested:
 def read_raw(
     log: LogFile,
     stdin: bytes | None = None,
-    overrides: Mapping[str, pl.DataType] | None = None,
     mapping: Mapping[str, str] | None = None,
 ) -> pl.LazyFrame:
     """A lazy frame over one canonical Parquet, JSON lines or JSON file's records, as written."""
@@ -133,13 +144,30 @@ def read_raw(
             # a canonical column first used after the sampled lines is read too (Polars would drop it)
             schema = {c: pl.String() if dtype == pl.Null else dtype for c, dtype in inferred.items()}
             schema |= {c: USAGE_SCHEMA[c] for c in late_columns(inferred, mapping or {})}
-            schema |= dict(overrides or {})
+            # a count column inferred as a float (a 1.0 among the first records) or a wider integer (a value
+            # beyond Int64) would pass every value through a float: read it as text, parsed exactly per row
+            schema |= {c: pl.String() for c in COUNT_COLUMNS if c in schema and schema[c] not in _EXACT}
+            if not log.is_stdin:
+                iso = schema.get("timestamp") == pl.String and _iso_timestamps(pl.scan_ndjson(source, schema=schema))
+                duck = ndjson.scan(log.path, schema, iso_timestamps=iso)
+                if duck is not None:
+                    return duck
             return pl.scan_ndjson(source, schema=schema)
         if log.kind == "json":
             return pl.read_json(log.path, infer_schema_length=_JSONL_INFER_ROWS).lazy()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputError(f"{log.display}: cannot read as {log.kind} ({str(exc).splitlines()[0][:200]})") from None
     raise InputError(f"{log.display}: {log.kind} logs need a log-format adapter; none matches this file")
+
+
+def _iso_timestamps(lf: pl.LazyFrame) -> bool:
+    """Whether the timestamps to_canonical would sample all have the ISO 8601 layout with an offset (the
+    one the DuckDB reader parses as it reads); a sample that fails to read says no."""
+    try:
+        sample = lf.select(pl.col("timestamp").drop_nulls().head(_TIMESTAMP_SAMPLE)).collect()
+    except READ_ERRORS:
+        return False
+    return not sample.is_empty() and sniff_timestamp_formats(sample.to_series().to_list()) == [TIMESTAMP_FORMATS[0]]
 
 
 def _canonical(opened: _Opened, stdin: bytes | None, mapping: Mapping[str, str], lenient: bool) -> pl.LazyFrame:
@@ -177,11 +205,6 @@ def _fast(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str]) -> pl.L
         schema = lf.collect_schema()
         if any(name.startswith("\ufeff") for name in schema):
             return None  # a byte-order mark read into the first key's name
-        # a count column inferred as a float (a 1.0 among the first rows) or as a wider integer (a value
-        # beyond Int64) would pass every value through a float: read it as text, parsed exactly per row
-        inexact = {c: pl.String() for c in COUNT_COLUMNS if c in schema and schema[c] not in _EXACT}
-        if inexact:
-            lf = read_raw(log, stdin, overrides=inexact, mapping=mapping)
         if schema.get("timestamp") == pl.String:
             lf.select(pl.col("timestamp").drop_nulls().head(_TIMESTAMP_SAMPLE)).collect()
     except (InputError, *READ_ERRORS):

@@ -14,6 +14,7 @@ import polars as pl
 
 from aicost.errors import InputError
 from aicost.ingest.files import LogFile
+from aicost.ingest.ndjson import TS_REST
 from aicost.schema import (
     COUNT_COLUMNS,
     INTERNAL_PREFIX,
@@ -290,7 +291,13 @@ def to_canonical(
     if renames:
         lf = lf.rename(renames)
         schema = lf.collect_schema()
-    clashes = [c for c in schema if c.startswith(INTERNAL_PREFIX) and not (adapted and c in ADAPTER_COLUMNS)]
+    # timestamps the DuckDB reader parsed as it read, and the text of those it did not (`ndjson`)
+    rest = log.kind == "jsonl" and TS_REST in schema and isinstance(schema.get("timestamp"), pl.Datetime)
+    clashes = [
+        c
+        for c in schema
+        if c.startswith(INTERNAL_PREFIX) and not (adapted and c in ADAPTER_COLUMNS) and not (rest and c == TS_REST)
+    ]
     if clashes:
         raise InputError(f"{where}: column names starting with {INTERNAL_PREFIX!r} are reserved ({clashes[0]})")
     check_columns(schema, where)
@@ -303,11 +310,13 @@ def to_canonical(
             raise InputError(f"{where}: cannot read as {log.kind} ({_first_line(exc)})") from None
         formats = sniff_timestamp_formats(sample.to_series().to_list())
     ts_bad: pl.Expr | None
-    if formats:
+    if formats or rest:
         # strip and parse every value once, into columns: written as one expression, the rejection
         # reason would strip and parse each value again (the streaming engine does not share them)
-        lf = lf.with_columns(pl.col("timestamp").str.strip_chars().alias(_TS_TEXT))
-        lf = lf.with_columns(parse_timestamps(pl.col(_TS_TEXT), formats).alias(_TS_PARSED))
+        lf = lf.with_columns(pl.col(TS_REST if rest else "timestamp").str.strip_chars().alias(_TS_TEXT))
+        parse = parse_timestamps(pl.col(_TS_TEXT), formats or [TIMESTAMP_FORMATS[0]])
+        # text DuckDB passed on is parsed here, with the one layout the file's timestamps were sampled to have
+        lf = lf.with_columns((pl.coalesce(pl.col("timestamp"), parse) if rest else parse).alias(_TS_PARSED))
         text, parsed = pl.col(_TS_TEXT), pl.col(_TS_PARSED)
         ts, ts_bad = parsed.alias("timestamp"), text.is_not_null() & (text != "") & parsed.is_null()
     else:

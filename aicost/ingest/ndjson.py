@@ -1,0 +1,153 @@
+"""JSON-lines files read by DuckDB's NDJSON reader and streamed into Polars batch by batch.
+
+Why not Polars' own reader: on a 2M-record, 662 MB log, Polars' `scan_ndjson` of the columns costing
+needs takes about as long as DuckDB's whole reference query, and parsing the ISO timestamps (chrono, one
+value at a time) adds 0.6 s more; DuckDB reads the same columns, timestamps typed, in about half the
+time (figures in BENCHMARKS.md). This is the fast reader for canonical JSON-lines files on disk; stdin
+and files this module declines keep Polars' reader, and a file either fails on is read line by line
+(`aicost.ingest.tolerant`), so DuckDB's error on a damaged line costs time, never a result.
+
+What is read must mean what the line-by-line reader would make of it, value by value:
+
+- token counts are read as DOUBLE, never BIGINT: DuckDB casts 1.5 to a BIGINT as 2, where the count
+  checks (`canonical._count_expr`) reject it as not a whole number; as a DOUBLE it reaches those checks
+  as 1.5. Text holding a number ("12") reads as the number, as it does line by line. A count a double
+  cannot hold exactly (beyond 2**53) fails the read, so the file is read line by line, exactly. One
+  difference remains, beyond any real log: a JSON `true`/`false` among a count column's numbers reads
+  as 1/0 (line by line: not a number);
+- every other scalar column (tags, provider, model, …) is read as text, as the line-by-line reader does,
+  so an integer tag reads "123" and a boolean one "true"; nested values decline (Polars keeps structs);
+- timestamps: only where the file's sampled timestamps all have the ISO 8601 layout with an offset or Z
+  (`canonical.TIMESTAMP_FORMATS[0]`) are they parsed here, by DuckDB's strict strptime layouts below;
+  a value none of them takes is passed on as text (`TS_REST`) and parsed there as before, so an odd
+  value is parsed or rejected exactly as it was. Other timestamp layouts decline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import polars as pl
+
+from aicost.schema import COUNT_COLUMNS, INTERNAL_PREFIX
+
+# where a timestamp DuckDB did not parse goes, as the text it was (null where it parsed)
+TS_REST = f"{INTERNAL_PREFIX}ts_rest"
+# DuckDB strptime layouts that each take a subset of what chrono's "%Y-%m-%dT%H:%M:%S%.f%#z" takes, to
+# the same instant: a fraction of up to 6 digits (%f; more go to TS_REST), then Z or a numeric offset
+_ZULU = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ")
+_OFFSET = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z")
+# rows per Arrow batch handed to Polars: large enough that per-batch costs are noise, small enough that
+# memory stays flat however long the file is
+_BATCH_ROWS = 250_000
+_NUMBER = ("reported_cost", *COUNT_COLUMNS)
+_PARSED = f"{INTERNAL_PREFIX}parsed"
+_EXACT = 2**53  # the integers a double holds exactly
+
+
+def scan(path: str, schema: Mapping[str, pl.DataType], *, iso_timestamps: bool) -> pl.LazyFrame | None:
+    """A lazy frame over a JSON-lines file read by DuckDB, or None where it declines (see the module).
+
+    `schema` is what Polars inferred from the file's first records (plus late canonical columns);
+    `iso_timestamps` says the sampled timestamps all have the layout DuckDB parses here.
+    """
+    if any(c in path for c in "*?[{"):
+        return None  # DuckDB would take the name as a glob pattern
+    columns: dict[str, str] = {}
+    out: dict[str, pl.DataType] = {}
+    for name, dtype in schema.items():
+        if dtype.is_nested() or name.startswith(INTERNAL_PREFIX):
+            return None
+        if name == "timestamp" and dtype.is_numeric():
+            columns[name], out[name] = "DOUBLE", pl.Float64()  # epoch numbers: parsed as a float anyway
+        elif name == "timestamp" and dtype != pl.Null:
+            if not iso_timestamps:
+                return None
+            columns[name] = "VARCHAR"
+            out[name], out[TS_REST] = pl.Datetime("us", "UTC"), pl.String()
+        elif name in _NUMBER and dtype.is_numeric():
+            columns[name], out[name] = "DOUBLE", pl.Float64()
+        else:
+            columns[name], out[name] = "VARCHAR", pl.String()
+    if len({name.lower() for name in columns}) < len(columns):
+        return None  # DuckDB's names are case-insensitive: "Team" and "team" would clash
+    return _source(path, columns, out)
+
+
+def _source(path: str, columns: dict[str, str], out: dict[str, pl.DataType]) -> pl.LazyFrame:
+    from polars.io.plugins import register_io_source
+
+    spec = ", ".join(f"{_literal(name)}: {_literal(kind)}" for name, kind in columns.items())
+    read = f"read_ndjson({_literal(path)}, columns = {{{spec}}}, format = 'newline_delimited')"
+    # a count a double cannot hold exactly fails the read, so that the file is read line by line, exactly
+    counts = [_ident(name) for name, kind in columns.items() if kind == "DOUBLE" and name in COUNT_COLUMNS]
+    if counts:
+        size = " + ".join(f"coalesce(abs({name}), 0)" for name in counts)
+        exact = f"CASE WHEN {size} < {_EXACT} THEN true ELSE error('a count beyond 2^53: read line by line') END"
+        read = f"(SELECT * FROM {read} WHERE {exact})"
+
+    def batches(
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, batch_size: int | None
+    ) -> Iterator[pl.DataFrame]:
+        import duckdb
+
+        names = with_columns if with_columns is not None else list(out)
+        query = _query(read, names, parse=TS_REST in out)
+        if n_rows is not None and predicate is None:
+            query += f" LIMIT {int(n_rows)}"
+        left = n_rows
+        con = duckdb.connect()
+        try:
+            if n_rows is not None:
+                con.execute("SET threads = 1")  # a head: more threads read well past it
+            if TS_REST in out and ("timestamp" in names or TS_REST in names):
+                con.execute("SET TimeZone = 'UTC'")  # timestamps reach Polars as UTC instants
+            reader = con.sql(query).to_arrow_reader(_BATCH_ROWS)
+            try:
+                for batch in iter(reader.read_next_batch, None):
+                    frame: Any = pl.from_arrow(batch)
+                    if not names:
+                        frame = pl.DataFrame(height=frame.height)
+                    if predicate is not None:
+                        frame = frame.filter(predicate)
+                    if left is not None:
+                        frame = frame.head(left)
+                        left -= frame.height
+                    yield frame
+                    if left == 0:
+                        break
+            finally:
+                reader.close()
+        except duckdb.Error as exc:
+            # a damaged line, a value DuckDB cannot cast: the kind of error the caller reads line by line
+            raise pl.exceptions.ComputeError(str(exc).splitlines()[0]) from None
+        finally:
+            con.close()
+
+    return register_io_source(batches, schema=out, is_pure=True)
+
+
+def _query(read: str, names: list[str], *, parse: bool) -> str:
+    """The SELECT of `names` (the columns Polars asks for) from the read; timestamps parsed once if `parse`."""
+    if not names:
+        return f"SELECT NULL FROM {read}"
+    if not parse or not {"timestamp", TS_REST} & set(names):
+        return f"SELECT {', '.join(map(_ident, names))} FROM {read}"
+    text = _ident("timestamp")
+    zulu = f"timezone('UTC', try_strptime({text}, [{', '.join(map(_literal, _ZULU))}]))"
+    offset = f"try_strptime({text}, [{', '.join(map(_literal, _OFFSET))}])"
+    items = {
+        "timestamp": f"{_PARSED} AS {text}",
+        TS_REST: f"CASE WHEN {_PARSED} IS NULL THEN {text} END AS {_ident(TS_REST)}",
+    }
+    select = ", ".join(items.get(name, _ident(name)) for name in names)
+    return f"SELECT {select} FROM (SELECT *, coalesce({zulu}, {offset}) AS {_PARSED} FROM {read})"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
