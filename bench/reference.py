@@ -2,7 +2,7 @@
 
     python bench/reference.py prices OUT.csv                    # the flat price table (one rate per class)
     python bench/reference.py duckdb LOG PRICES.csv             # the hand-written DuckDB SQL, JSON out
-    python bench/reference.py polars LOG PRICES.csv             # the same query in Polars (reader floor)
+    python bench/reference.py polars LOG PRICES.csv             # the same query in Polars (scan_ndjson)
     python bench/reference.py genai LOG --sample 100000         # per-call genai-prices calc_price loop
     python bench/reference.py order LOG SCENARIO.toml... --sample 200000   # scenario cells vs calls one by one
 
@@ -90,10 +90,10 @@ def run_duckdb(log: Path, prices: Path) -> dict[str, Any]:
 
 
 def run_polars(log: Path, prices: Path) -> dict[str, Any]:
-    """The reference query written in Polars: what aicost's own reader costs before any pricing rule.
+    """The reference query written in Polars, as a Polars user would: on JSONL, Polars' NDJSON scanner.
 
-    Not a target: it shows how much of aicost's time is Polars' scanner (JSONL especially) and how much
-    is aicost's work on top (tiers, history, windows, variants, checks, row accounting).
+    Not a target: aicost read JSONL with that scanner until it moved to DuckDB's reader, which this shows
+    the cost of (tiers, history, windows, variants, checks and row accounting are aicost's work on top).
     """
     import polars as pl
 
