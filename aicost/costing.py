@@ -39,6 +39,8 @@ PTS_MAX = f"{P}pts_max"
 DUP, IN_RANGE, REPORTED_N = f"{P}dup", f"{P}in_range", f"{P}reported_n"
 # rows with a request id: a scan without de-duplication (no ids in the sampled records) checks there are none
 IDS = f"{P}ids"
+# a request id repeated somewhere in the logs (candidates, by hash): its row's position, and the id
+REPEAT_ROW, REPEAT_ID = f"{P}repeat_row", f"{P}repeat_id"
 HAS_REPORTED, TS_MIN, TS_MAX = f"{P}has_reported", f"{P}ts_min", f"{P}ts_max"
 STATUS, PROVIDER_OUT = f"{P}status", f"{P}provider_out"
 PRICING_KEYS = (TIER, EPOCH, WSTATE, SIZE)
@@ -56,6 +58,7 @@ RATE_COLUMNS = (
 )
 PERIODS = {"hour": "1h", "day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 _ROW_BITS = 40  # first bad row encoded as file << 40 | row
+_ID_HASH_SEED = 20261129  # any fixed seed: the pre-pass and the scan hash request ids in one process
 _HOUR_US, _DAY_US = 3_600_000_000, 86_400_000_000
 # rows per collect when a terminal shows scan progress: each collect's fixed cost stays noise
 _PROGRESS_SLICE = 2_000_000
@@ -278,17 +281,17 @@ def _call_times(rows: pl.DataFrame, now: dt.datetime) -> pl.DataFrame:
     return rows.with_columns(pl.col(TS_MIN).fill_null(when).alias(PTS), pl.col(TS_MAX).fill_null(when).alias(PTS_MAX))
 
 
-def _scan(lf: pl.LazyFrame, row_keys: list[str], spec: CellSpec, countable: bool) -> pl.DataFrame:
+def _scan(lf: pl.LazyFrame, row_keys: list[str], whole: bool, countable: bool) -> pl.DataFrame:
     """The log-sized group-by: one streaming collect, or (progress shown, rows countable from file
-    metadata, no request-id dedup) consecutive slices merged, so the scan can say how far it is."""
+    metadata, not `whole`) consecutive slices merged, so the scan can say how far it is."""
     watcher = progress.current()
     if not watcher.enabled:
         return lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
     total = lf.select(pl.len()).collect(engine="streaming").item() if countable else None
     watcher.start("Scanning logs", total)
     try:
-        # is_first_distinct needs every row in one pass; small scans need no progress
-        if total is None or spec.dedup or total <= 2 * _PROGRESS_SLICE:
+        # `whole`: is_first_distinct needs every row in one pass; small scans need no progress
+        if total is None or whole or total <= 2 * _PROGRESS_SLICE:
             rows = lf.group_by(row_keys).agg(_aggregations(rows=True)).collect(engine="streaming")
             watcher.advance(total or 0)
             return rows
@@ -400,10 +403,18 @@ def _build_cells(
     extra.append(pl.col("reported_cost").is_not_null().alias(HAS_REPORTED))
     keys.append(HAS_REPORTED)
     row_keys.append(HAS_REPORTED)
-    if spec.dedup:
+    whole = spec.dedup and PREF in schema
+    if whole:
         extra.append(duplicate_flag(schema).alias(DUP))
         keys.append(DUP)
         row_keys.append(DUP)
+    elif spec.dedup and not (repeated := _repeated_ids(lf)).is_empty():
+        # rows whose id may be repeated are kept one by one through the scan, and flagged after it
+        candidate = pl.col("request_id").is_not_null() & _id_hash().is_in(repeated)
+        extra.append(pl.when(candidate).then(pl.col(FILE) * (1 << _ROW_BITS) + pl.col(ROW)).alias(REPEAT_ROW))
+        extra.append(pl.when(candidate).then(pl.col("request_id")).alias(REPEAT_ID))
+        keys.append(DUP)
+        row_keys += [REPEAT_ROW, REPEAT_ID]
     if spec.since is not None or spec.until is not None:
         inside = pl.lit(True)
         if spec.since is not None:
@@ -415,7 +426,9 @@ def _build_cells(
         row_keys.append(IN_RANGE)
     if extra:
         lf = lf.with_columns(extra)
-    rows = _call_times(_scan(lf, row_keys, spec, countable), now)
+    rows = _call_times(_scan(lf, row_keys, whole, countable), now)
+    if REPEAT_ROW in rows.columns:
+        rows = _flag_repeats(rows)
     if epoch_bounds is not None:
         # epochs between the sampled bounds as the book's: the first book epoch of each span
         book_index = [0] + [bisect.bisect_left(book.epoch_bounds, d) + 1 for d in epoch_bounds]
@@ -468,6 +481,30 @@ def duplicate_flag(schema: pl.Schema) -> pl.Expr:
     best = rid.is_not_null() & (pref == pref.max().over(rid))
     winner = pl.when(best).then(rid)
     return rid.is_not_null() & ~(best & winner.is_first_distinct())
+
+
+def _id_hash() -> pl.Expr:
+    return pl.col("request_id").hash(_ID_HASH_SEED)
+
+
+def _repeated_ids(lf: pl.LazyFrame) -> pl.Series:
+    """Hashes of the request ids the logs hold more than once (a superset of the repeated ids: two ids
+    may share a hash), sorted. Read from the id column alone and sorted in memory, 8 bytes an id: where
+    is_first_distinct over the scan held every row's id and made the streaming engine hold the rest."""
+    ids = lf.filter(pl.col("request_id").is_not_null()).select(_id_hash().alias("h"))
+    hashes = ids.collect(engine="streaming").to_series().sort()
+    return hashes.filter(hashes == hashes.shift(1)).unique()
+
+
+def _flag_repeats(rows: pl.DataFrame) -> pl.DataFrame:
+    """DUP for the rows the scan kept one by one (`REPEAT_ROW`): a usable row whose request id an earlier
+    usable row has (`duplicate_flag` without a preference, on these rows only, in file and row order)."""
+    usable = pl.col(REJECT).is_null() & pl.col(SKIP).is_null()
+    rid = pl.when(usable).then(pl.col(REPEAT_ID))
+    flagged = rows.sort(REPEAT_ROW, nulls_last=True).with_columns(
+        (rid.is_not_null() & ~rid.is_first_distinct()).alias(DUP)
+    )
+    return flagged.drop(REPEAT_ROW, REPEAT_ID)
 
 
 def decode_first_bad(value: int) -> tuple[int, int]:
