@@ -86,3 +86,19 @@ def test_the_display_waits_and_erases_itself() -> None:
     bar.advance(4_000_000)
     bar.stop()
     assert "Scanning logs" in slow.getvalue() and "M rows" in slow.getvalue()
+
+
+def test_a_sliced_scan_de_duplicates_across_slices(make_log: MakeLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ids repeat 9 rows apart, so with 7-row slices every copy lies in another slice than its first
+    rows = [{"model": "gpt-4o", "input_tokens": 1_000 + i, "request_id": f"r{i % 9}"} for i in range(30)]
+    log = make_log(rows)
+    whole = run_report([str(log)], by=("model",))
+    monkeypatch.setattr(costing, "_PROGRESS_SLICE", 7)
+    recorder = Recorder()
+    with progress.reporting(recorder):
+        sliced = run_report([str(log)], by=("model",))
+    assert sum(n for kind, n in recorder.events if kind == "advance") == 30  # type: ignore[misc]
+    assert len([e for e in recorder.events if e[0] == "advance"]) == 5  # sliced, not one pass
+    # the first 9 rows (ids r0..r8) count: 1,000 + ... + 1,008 input tokens
+    assert sliced.rows["input_tokens"].sum() == whole.rows["input_tokens"].sum() == sum(range(1_000, 1_009))
+    assert sliced.usage.accounting == whole.usage.accounting
