@@ -881,8 +881,8 @@ class ScanProgress:
             columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
             if self._total:
                 columns += [BarColumn(), _rows_column(), TextColumn("ETA"), _eta_column()]
-            else:
-                columns += [TimeElapsedColumn()]
+            else:  # rows as a reader hands them over (JSON lines), and the time so far
+                columns += [_progress_columns()[2](), TimeElapsedColumn()]
             console = Console(file=self.stream, force_terminal=True, highlight=False, emoji=False)
             self._bar = Progress(*columns, console=console, transient=True, refresh_per_second=4)
             self._task = self._bar.add_task(what, total=self._total, completed=self._done)
@@ -906,7 +906,7 @@ class ScanProgress:
                 self._bar = None
 
 
-def _progress_columns() -> tuple[type, type]:
+def _progress_columns() -> tuple[type, type, type]:
     from rich.progress import ProgressColumn
 
     class Rows(ProgressColumn):
@@ -916,6 +916,15 @@ def _progress_columns() -> tuple[type, type]:
             rate = f" {task.speed / 1e6:,.1f}M/s" if task.speed else ""
             return Text(f"{task.completed / 1e6:,.1f}M/{task.total / 1e6:,.1f}M rows{rate}")
 
+    class RowsSoFar(ProgressColumn):
+        """Rows done when the total is unknown, and the rate."""
+
+        def render(self, task: Any) -> Text:
+            if not task.completed:
+                return Text("")
+            rate = f" {task.speed / 1e6:,.1f}M/s" if task.speed else ""
+            return Text(f"{task.completed / 1e6:,.1f}M rows{rate}")
+
     class Eta(ProgressColumn):
         """Time left at the current rate."""
 
@@ -923,7 +932,7 @@ def _progress_columns() -> tuple[type, type]:
             left = task.time_remaining
             return Text("–" if left is None else f"{int(left) // 60}:{int(left) % 60:02d}")
 
-    return Rows, Eta
+    return Rows, Eta, RowsSoFar
 
 
 def _rows_column() -> Any:

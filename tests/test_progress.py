@@ -15,6 +15,13 @@ from aicost.report import run_report
 MakeLog = Callable[..., Any]
 
 
+class Tty(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 class Recorder:
     """A listener that keeps what it heard."""
 
@@ -56,10 +63,6 @@ def test_a_sliced_scan_reports_rows_and_prices_the_same(make_log: MakeLog, monke
 
 
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert isinstance(scan_progress(stream=Tty()), ScanProgress)
     assert not scan_progress(quiet=True, stream=Tty()).enabled
@@ -69,10 +72,6 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_display_waits_and_erases_itself() -> None:
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     quick = Tty()
     bar = ScanProgress(quick, delay=60)
     bar.start("Scanning logs", 10)
@@ -102,3 +101,26 @@ def test_a_sliced_scan_de_duplicates_across_slices(make_log: MakeLog, monkeypatc
     # the first 9 rows (ids r0..r8) count: 1,000 + ... + 1,008 input tokens
     assert sliced.rows["input_tokens"].sum() == whole.rows["input_tokens"].sum() == sum(range(1_000, 1_009))
     assert sliced.usage.accounting == whole.usage.accounting
+
+
+def test_a_jsonl_scan_reports_rows_as_duckdb_hands_them_over(tmp_path: Any) -> None:
+    path = tmp_path / "usage.jsonl"
+    record = '{"timestamp": "2026-11-02T12:00:00Z", "model": "gpt-4o", "input_tokens": 10}\n'
+    path.write_text(record * 600)
+    recorder = Recorder()
+    with progress.reporting(recorder):
+        result = run_report([str(path)], by=("model",))
+    assert result.rows["input_tokens"].sum() == 6_000
+    start = recorder.events.index(("start", None))  # a JSON-lines file's row count is unknown up front
+    # every row read by the scan is reported once, as the reader hands it over
+    assert sum(n for kind, n in recorder.events[start:] if kind == "advance") == 600  # type: ignore[misc]
+
+
+def test_an_unknown_total_shows_rows_so_far() -> None:
+    out = Tty()
+    bar = ScanProgress(out, delay=3_600)
+    bar.start("Scanning logs", None)
+    bar._show("Scanning logs")
+    bar.advance(2_500_000)
+    bar.stop()
+    assert "Scanning logs" in out.getvalue() and "2.5M rows" in out.getvalue()

@@ -30,6 +30,7 @@ from typing import Any
 
 import polars as pl
 
+from aicost import progress
 from aicost.schema import COUNT_COLUMNS, INTERNAL_PREFIX
 
 # where a timestamp DuckDB did not parse goes, as the text it was (null where it parsed)
@@ -78,6 +79,10 @@ def scan(path: str, schema: Mapping[str, pl.DataType], *, iso_timestamps: bool) 
 def _source(path: str, columns: dict[str, str], out: dict[str, pl.DataType]) -> pl.LazyFrame:
     from polars.io.plugins import register_io_source
 
+    # Polars pulls batches on its own threads, where the command's progress context is not set: the rows
+    # a whole-file read hands over are reported to whoever listens now (a scan's start resets the count)
+    watcher = progress.current()
+
     spec = ", ".join(f"{_literal(name)}: {_literal(kind)}" for name, kind in columns.items())
     read = f"read_ndjson({_literal(path)}, columns = {{{spec}}}, format = 'newline_delimited')"
     # a count a double cannot hold exactly fails the read, so that the file is read line by line, exactly
@@ -121,6 +126,8 @@ def _source(path: str, columns: dict[str, str], out: dict[str, pl.DataType]) -> 
                     yield frame
                     if left == 0:
                         break
+                    if n_rows is None:
+                        watcher.advance(batch.num_rows)
             finally:
                 reader.close()
         except duckdb.Error as exc:
