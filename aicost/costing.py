@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -325,34 +326,33 @@ def build_cells(
     # so with only weeks, months, quarters or years too, each row's period joining those keys
     fine = {"hour", "day"} & set(periods)
     time_key = (HOUR if "hour" in periods and spec.tz == "UTC" else DAY) if fine else None
+    # request ids the logs may repeat: found once, also for a second scan
+    repeated = _repeated_ids(frame) if spec.dedup and PREF not in frame.collect_schema() else None
+    build = functools.partial(_build_cells, frame, book, spec, tags, countable, repeated=repeated)
     if time_key is not None:  # cells by day or hour: epochs are derived per cell
-        return _build_cells(frame, book, spec, tags, countable, time_key, None)
+        return build(time_key, None)
     dates = _sampled_dates(frame, book) | set(spec.grid.keep_dates)
-    cells = _build_cells(frame, book, spec, tags, countable, None, sorted(dates))
+    cells = build(None, sorted(dates))
     missing = _dates_of(cells.frame.filter(pl.col(STATUS) == "priced"), book) - dates
     if missing:
-        cells = _build_cells(frame, book, spec, tags, countable, None, sorted(dates | missing))
+        cells = build(None, sorted(dates | missing))
     return cells
 
 
 def _sampled_dates(frame: pl.LazyFrame, book: PriceBook) -> set[dt.datetime]:
     """The price dates of the models in the first rows of the logs."""
     head = frame.head(_SAMPLE_ROWS).select(pl.col("provider", "model").str.strip_chars()).unique().collect()
-    dates: set[dt.datetime] = set()
-    for provider, model in head.iter_rows():
-        if model:
-            r = book.resolve(provider, model)
-            if r.price_provider is not None and r.model is not None:
-                dates.update(price_profile(book.model(r.price_provider, r.model)).dates)
-    return dates
+    resolved = (book.resolve(provider, model) for provider, model in head.iter_rows() if model)
+    return _model_dates(book, [(r.price_provider, r.model) for r in resolved if r.price_provider and r.model])
 
 
 def _dates_of(priced: pl.DataFrame, book: PriceBook) -> set[dt.datetime]:
     """The price dates of the models priced cells resolved to."""
-    dates: set[dt.datetime] = set()
-    for pprov, rmodel in priced.select(f"{P}pprovider", f"{P}rmodel").unique().iter_rows():
-        dates.update(price_profile(book.model(pprov, rmodel)).dates)
-    return dates
+    return _model_dates(book, priced.select(f"{P}pprovider", f"{P}rmodel").unique().rows())
+
+
+def _model_dates(book: PriceBook, models: Sequence[tuple[str, str]]) -> set[dt.datetime]:
+    return {d for pprov, rmodel in models for d in price_profile(book.model(pprov, rmodel)).dates}
 
 
 def _build_cells(
@@ -363,8 +363,12 @@ def _build_cells(
     countable: bool,
     time_key: str | None,
     epoch_bounds: list[dt.datetime] | None,
+    *,
+    repeated: pl.Series | None,
 ) -> Cells:
-    """build_cells with cells cut at `epoch_bounds` (a subset of the book's) when there is no time key."""
+    """build_cells with cells cut at `epoch_bounds` (a subset of the book's) when there is no time key;
+    `repeated`: hashes of the request ids the logs may repeat (`_repeated_ids`), None for the one-pass
+    rule (`duplicate_flag`, adapters with a copy preference) or no de-duplication."""
     edges = size_edges(book, spec.grid.size_edges)
     periods = [d for d in spec.dims if d in PERIODS]
     now = dt.datetime.now(dt.UTC)  # the time of calls without a timestamp
@@ -408,7 +412,7 @@ def _build_cells(
         extra.append(duplicate_flag(schema).alias(DUP))
         keys.append(DUP)
         row_keys.append(DUP)
-    elif spec.dedup and not (repeated := _repeated_ids(lf)).is_empty():
+    elif repeated is not None and not repeated.is_empty():
         # rows whose id may be repeated are kept one by one through the scan, and flagged after it
         candidate = pl.col("request_id").is_not_null() & _id_hash().is_in(repeated)
         extra.append(pl.when(candidate).then(pl.col(FILE) * (1 << _ROW_BITS) + pl.col(ROW)).alias(REPEAT_ROW))

@@ -882,7 +882,7 @@ class ScanProgress:
             if self._total:
                 columns += [BarColumn(), _rows_column(), TextColumn("ETA"), _eta_column()]
             else:  # rows as a reader hands them over (JSON lines), and the time so far
-                columns += [_progress_columns()[2](), TimeElapsedColumn()]
+                columns += [_rows_column(), TimeElapsedColumn()]
             console = Console(file=self.stream, force_terminal=True, highlight=False, emoji=False)
             self._bar = Progress(*columns, console=console, transient=True, refresh_per_second=4)
             self._task = self._bar.add_task(what, total=self._total, completed=self._done)
@@ -906,24 +906,18 @@ class ScanProgress:
                 self._bar = None
 
 
-def _progress_columns() -> tuple[type, type, type]:
+def _progress_columns() -> tuple[type, type]:
     from rich.progress import ProgressColumn
 
     class Rows(ProgressColumn):
-        """Rows done of all, and the rate."""
+        """Rows done (of all, when known), and the rate."""
 
         def render(self, task: Any) -> Text:
-            rate = f" {task.speed / 1e6:,.1f}M/s" if task.speed else ""
-            return Text(f"{task.completed / 1e6:,.1f}M/{task.total / 1e6:,.1f}M rows{rate}")
-
-    class RowsSoFar(ProgressColumn):
-        """Rows done when the total is unknown, and the rate."""
-
-        def render(self, task: Any) -> Text:
-            if not task.completed:
+            if not task.total and not task.completed:
                 return Text("")
             rate = f" {task.speed / 1e6:,.1f}M/s" if task.speed else ""
-            return Text(f"{task.completed / 1e6:,.1f}M rows{rate}")
+            of = f"/{task.total / 1e6:,.1f}M" if task.total else ""
+            return Text(f"{task.completed / 1e6:,.1f}M{of} rows{rate}")
 
     class Eta(ProgressColumn):
         """Time left at the current rate."""
@@ -932,7 +926,7 @@ def _progress_columns() -> tuple[type, type, type]:
             left = task.time_remaining
             return Text("–" if left is None else f"{int(left) // 60}:{int(left) % 60:02d}")
 
-    return Rows, Eta, RowsSoFar
+    return Rows, Eta
 
 
 def _rows_column() -> Any:

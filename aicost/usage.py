@@ -176,7 +176,7 @@ def price_logs(
         since=start,
         until=end,
         grid=grid or CellGrid(),
-        # is_first_distinct is stateful: compute it only where there are request ids to compare
+        # de-duplication reads the id column first (costing._repeated_ids): only where there are ids
         dedup=ingested.request_ids,
         backdate_tiers=backdate_tiers,
         by_file=by_file,
