@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-from aicost import __version__
 from aicost.cli import config as config_cli
 from aicost.cli import logs as logs_cli
 from aicost.cli import prices as prices_cli
@@ -33,6 +32,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from aicost import __version__  # looked up here: finding the installed version takes a while
+
         typer.echo(f"aicost {__version__}")
         raise typer.Exit()
 
