@@ -16,18 +16,27 @@ import bisect
 import datetime as dt
 import functools
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from aicost import progress
+from aicost import progress, sqlscan
 from aicost.ingest import FILE, NOTE, PREF, REJECT, ROW, SKIP
 from aicost.ingest.canonical import missing_model
 from aicost.pricing import PriceBook, Resolution, rates_at
 from aicost.pricing.model import RATE_KEYS, Model, Tiered
 from aicost.pricing.tables import as_instant
-from aicost.schema import INTERNAL_PREFIX, REASONING, SERVICE_TIERS, TIMESTAMP_DTYPE, TOKEN_CLASSES, prompt_tokens
+from aicost.schema import (
+    INTERNAL_PREFIX,
+    PROMPT_CLASSES,
+    REASONING,
+    SERVICE_TIERS,
+    TIMESTAMP_DTYPE,
+    TOKEN_CLASSES,
+    prompt_tokens,
+)
 
 P = INTERNAL_PREFIX
 TIER, EPOCH, WSTATE, SIZE = f"{P}tier", f"{P}epoch", f"{P}wstate", f"{P}size"
@@ -169,17 +178,7 @@ def annotate(
     second = pts.dt.epoch("us").floordiv(1_000_000)
     exprs = [pts.alias(PTS), avg_prompt]
     if time_key is None:
-        cuts = book.epoch_bounds if epoch_bounds is None else list(epoch_bounds)
-        exprs.append(_bucket(pts, pl.Series("epochs", cuts, dtype=TIMESTAMP_DTYPE)).alias(EPOCH))
-        if len(book.week_bounds) > 1:
-            # seconds since Monday 00:00 UTC (1970-01-05 was a Monday), its segment, that segment's state
-            weekly = (second - 4 * 86400) % (7 * 86400)
-            segment = _bucket(weekly, pl.Series("weeks", book.week_bounds[1:], dtype=pl.Int64()))
-            # gather from a literal streams; replace/replace_strict made the engine hold every row
-            states = pl.lit(pl.Series("states", book.week_states, dtype=pl.UInt32()))
-            exprs.append(states.gather(segment).alias(WSTATE))
-        else:
-            exprs.append(pl.lit(0, dtype=pl.UInt32).alias(WSTATE))
+        exprs += _epoch_and_state(pts, book, epoch_bounds)
     else:
         # null timestamps have no day (and no period); their PTS is `now`, which prices them
         unit = _HOUR_US if time_key == HOUR else _DAY_US
@@ -191,6 +190,20 @@ def annotate(
     if cache_edges:
         exprs.append(_cache_share(cache_edges).alias(CACHED))
     return frame.with_columns(exprs[:2]).with_columns(exprs[2:])
+
+
+def _epoch_and_state(pts: pl.Expr, book: PriceBook, epoch_bounds: Sequence[dt.datetime] | None) -> list[pl.Expr]:
+    """EPOCH (between `epoch_bounds`, all the book's by default) and WSTATE of the instant `pts`."""
+    cuts = book.epoch_bounds if epoch_bounds is None else list(epoch_bounds)
+    epoch = _bucket(pts, pl.Series("epochs", cuts, dtype=TIMESTAMP_DTYPE)).alias(EPOCH)
+    if len(book.week_bounds) <= 1:
+        return [epoch, pl.lit(0, dtype=pl.UInt32).alias(WSTATE)]
+    # seconds since Monday 00:00 UTC (1970-01-05 was a Monday), its segment, that segment's state
+    weekly = (pts.dt.epoch("us").floordiv(1_000_000) - 4 * 86400) % (7 * 86400)
+    segment = _bucket(weekly, pl.Series("weeks", book.week_bounds[1:], dtype=pl.Int64()))
+    # gather from a literal streams; replace/replace_strict made the engine hold every row
+    states = pl.lit(pl.Series("states", book.week_states, dtype=pl.UInt32()))
+    return [epoch, states.gather(segment).alias(WSTATE)]
 
 
 def _cache_share(edges: Sequence[float]) -> pl.Expr:
@@ -307,18 +320,28 @@ def _scan(lf: pl.LazyFrame, row_keys: list[str], whole: bool, countable: bool) -
 
 
 def build_cells(
-    frame: pl.LazyFrame, book: PriceBook, spec: CellSpec, tags: Sequence[str] = (), *, countable: bool = False
+    frame: pl.LazyFrame,
+    book: PriceBook,
+    spec: CellSpec,
+    tags: Sequence[str] = (),
+    *,
+    countable: bool = False,
+    sql: Sequence[sqlscan.Log] | None = None,
 ) -> Cells:
     """Scan the logs once into cells, then price the cells.
 
     `countable`: the frame's row count comes from file metadata (Parquet), so progress can be in rows.
+    `sql`: the logs are these canonical JSON-lines files, which DuckDB may group as it reads them
+    (`aicost.sqlscan`); where it cannot, `frame` is scanned.
 
     Cells are cut at the price dates of the models in the first rows of the logs (and of the grid's
     targets), not at all of the book's: a model's calls either side of another model's price change
     price alike, and every extra cut multiplies the groups of the log-sized scan. A model first met
     later whose own dates are not among them is caught once the cells are priced, and the logs are
     scanned again with its dates added (whether or not some cell straddles one: calls without a
-    timestamp are keyed at now, and a cell does not record whether it holds any).
+    timestamp are keyed at now, and a cell does not record whether it holds any). Grouped by DuckDB, the
+    logs are in hand cut at every book date: cells are cut at the dates of every model they use, and
+    nothing is rescanned.
     """
     periods = [d for d in spec.dims if d in PERIODS]
     # with periods, cells are cut by day (or hour: UTC periods are then integer arithmetic per cell);
@@ -328,9 +351,18 @@ def build_cells(
     time_key = (HOUR if "hour" in periods and spec.tz == "UTC" else DAY) if fine else None
     # request ids the logs may repeat: found once, also for a second scan
     repeated = _repeated_ids(frame) if spec.dedup and PREF not in frame.collect_schema() else None
-    build = functools.partial(_build_cells, frame, book, spec, tags, countable, repeated=repeated)
+    now = dt.datetime.now(dt.UTC)  # the time of calls without a timestamp
+    grouped = None
+    if sql and (repeated is None or repeated.is_empty()):
+        grouped = _sql_groups(sql, book, spec, tags, time_key, now)
+    build = functools.partial(
+        _build_cells, frame, book, spec, tags, countable, repeated=repeated, grouped=grouped, now=now
+    )
     if time_key is not None:  # cells by day or hour: epochs are derived per cell
         return build(time_key, None)
+    if grouped is not None:
+        dates = _model_dates(book, _resolved(grouped, book)) | set(spec.grid.keep_dates)
+        return build(None, sorted(dates))
     dates = _sampled_dates(frame, book) | set(spec.grid.keep_dates)
     cells = build(None, sorted(dates))
     missing = _dates_of(cells.frame.filter(pl.col(STATUS) == "priced"), book) - dates
@@ -339,11 +371,157 @@ def build_cells(
     return cells
 
 
+def _sql_groups(
+    logs: Sequence[sqlscan.Log],
+    book: PriceBook,
+    spec: CellSpec,
+    tags: Sequence[str],
+    time_key: str | None,
+    now: dt.datetime,
+) -> pl.DataFrame | None:
+    """The rows grouped by DuckDB, or None where it cannot group them: periods in a time zone other than
+    UTC, a price epoch that starts within a day, or a row it leaves to the Polars scan (`aicost.sqlscan`).
+
+    With a time key (DAY or HOUR) the groups are the rows `_scan` makes for `_build_cells` with it.
+    Without, they are cut by the book's price epochs (all of them: cells cut at fewer are merged from
+    these), the window state of the weekday and segment of the day, and each row's UTC periods: every group
+    then has one price epoch and one window state, which `_from_groups` derives from its first call.
+    """
+    if spec.tz != "UTC" and any(d in PERIODS for d in spec.dims):
+        return None
+    if any(b.timestamp() % 86400 for b in book.epoch_bounds):
+        return None  # a price epoch starting within a day: groups by day would straddle it
+    ts, text, bigint, uint = sqlscan.ts(), pl.String(), pl.Int64(), pl.UInt32()
+    prompt = "(" + " + ".join(f'"{c}"' for c in PROMPT_CLASSES) + ")"
+    # once per row: the average prompt, the UTC day and the second of it (of now for calls without a time)
+    us = f"epoch_us(coalesce({ts}, {sqlscan.instant(now)}))"
+    derived = [
+        (AVG_PROMPT, f'CAST({prompt} AS DOUBLE) / CAST(greatest("requests", 1) AS DOUBLE)'),
+        (f"{P}day_of", f"{us} // {_DAY_US}"),
+        (f"{P}second", f"({us} // 1000000) % 86400"),
+    ]
+    edges = size_edges(book, spec.grid.size_edges)
+    keys = [
+        *(sqlscan.Column(c, f'"{c}"', text) for c in ("provider", "model", "service_tier")),
+        *_sql_time_keys(book, spec, time_key),
+        sqlscan.Column(SIZE, sqlscan.bucket(f'"{AVG_PROMPT}"', edges, right_closed=True), uint),
+        sqlscan.Column(REJECT, "NULL::VARCHAR", text),
+        sqlscan.Column(SKIP, "NULL::VARCHAR", text),
+    ]
+    if spec.grid.cache_edges:
+        keys.append(sqlscan.Column(CACHED, _cache_share_sql(spec.grid.cache_edges, prompt), pl.UInt16()))
+    for dim in spec.dims:
+        if dim not in PERIODS and dim not in ("provider", "model", "service_tier"):
+            keys.append(sqlscan.Column(dim, f'"{dim}"' if dim in tags else "NULL::VARCHAR", text))
+    if spec.by_file:
+        keys.append(sqlscan.Column(FILE, sqlscan.file(), bigint))
+    keys.append(sqlscan.Column(HAS_REPORTED, '"reported_cost" IS NOT NULL', pl.Boolean()))
+    if spec.since is not None or spec.until is not None:
+        inside = ["true"]
+        if spec.since is not None:
+            inside.append(f"{ts} >= {sqlscan.instant(spec.since)}")
+        if spec.until is not None:
+            inside.append(f"{ts} < {sqlscan.instant(spec.until)}")
+        keys.append(sqlscan.Column(IN_RANGE, f"coalesce({' AND '.join(inside)}, false)", pl.Boolean()))
+    aggregates = [
+        *(sqlscan.Column(c, f'sum("{c}")::BIGINT', bigint) for c in SUMS),
+        sqlscan.Column(ROWS, "count(*)", bigint),
+        sqlscan.Column("reported_cost", 'coalesce(sum("reported_cost"), 0.0)', pl.Float64()),
+        sqlscan.Column(REPORTED_N, 'count("reported_cost")', bigint),
+        sqlscan.Column(IDS, 'count("request_id")', bigint),
+        sqlscan.Column(AVG_PROMPT, f'min("{AVG_PROMPT}")', pl.Float64()),
+        sqlscan.Column(TS_MIN, f"min({ts})", TIMESTAMP_DTYPE),
+        sqlscan.Column(TS_MAX, f"max({ts})", TIMESTAMP_DTYPE),
+        sqlscan.Column(FIRST_BAD, "NULL::BIGINT", bigint),  # no row is bad: see aicost.sqlscan
+    ]
+    group = functools.partial(sqlscan.group, logs, keys, aggregates, [k.name for k in keys if k.name in tags], derived)
+    return _grouped(group, [log.read.path for log in logs])
+
+
+def _sql_time_keys(book: PriceBook, spec: CellSpec, time_key: str | None) -> list[sqlscan.Column]:
+    """The time keys of `_sql_groups` (see there), over its derived day and second of the day."""
+    day, second, uint = f'"{P}day_of"', f'"{P}second"', pl.UInt32()
+    segment = sqlscan.bucket(second, day_bounds(book))
+    if time_key is not None:
+        unit = _HOUR_US if time_key == HOUR else _DAY_US
+        return [
+            sqlscan.Column(time_key, f"epoch_us({sqlscan.ts()}) // {unit}", pl.Int64()),
+            sqlscan.Column(SEGMENT, segment, uint),
+        ]
+    # the book epoch of each day from the first price date to the last, looked up by day
+    first, last = (int(b.timestamp()) // 86400 for b in (book.epoch_bounds[0], book.epoch_bounds[-1]))
+    days = [dt.datetime.fromtimestamp(d * 86400, dt.UTC) for d in range(first, last)]
+    epochs = ", ".join(str(bisect.bisect_right(book.epoch_bounds, d)) for d in days)
+    epoch = f"CASE WHEN {day} < {first} THEN 0 WHEN {day} >= {last} THEN {len(book.epoch_bounds)} "
+    epoch += f"ELSE [{epochs}][{day} - {first - 1}] END"
+    # the window state at the start of each weekday's segments (1970-01-05 was a Monday), as annotate finds it
+    starts, bounds = [0, *day_bounds(book)], book.week_bounds[1:]
+    windowed = len(book.week_bounds) > 1  # else every call's state is 0
+    states = ", ".join(
+        str(book.week_states[bisect.bisect_right(bounds, w * 86400 + t)] if windowed else 0)
+        for w in range(7)
+        for t in starts
+    )
+    state = f"[{states}][(({day} - 4) % 7) * {len(starts)} + {segment} + 1]"
+    keys = [sqlscan.Column(EPOCH, f"({epoch})::UINTEGER", uint), sqlscan.Column(WSTATE, f"({state})::UINTEGER", uint)]
+    for dim in (d for d in spec.dims if d in PERIODS):
+        # the period names are DuckDB's date_trunc parts (weeks start on Monday in both)
+        keys.append(sqlscan.Column(dim, f"date_trunc('{dim}', {sqlscan.ts()})::DATE", pl.Date()))
+    return keys
+
+
+def _grouped(group: Callable[..., pl.DataFrame], paths: Sequence[str]) -> pl.DataFrame | None:
+    """`group()`, with progress in bytes of the files `paths` as DuckDB says how far it is; None where
+    DuckDB fails (a row the Polars scan rejects or reads otherwise, a damaged line: it scans them)."""
+    import duckdb
+
+    watcher = progress.current()
+    if not watcher.enabled:
+        try:
+            return group()
+        except duckdb.Error:
+            return None
+    size = sum(os.path.getsize(path) for path in paths)
+    done = 0
+
+    def seen(share: float) -> None:
+        nonlocal done
+        upto = int(share * size)
+        if upto > done:
+            watcher.advance(upto - done)
+            done = upto
+
+    watcher.start("Scanning logs", size, unit="bytes")
+    try:
+        rows = group(on_progress=seen)
+        seen(1.0)
+        return rows
+    except duckdb.Error:
+        return None
+    finally:
+        watcher.stop()
+
+
+def _cache_share_sql(edges: Sequence[float], prompt: str) -> str:
+    """`_cache_share` in SQL over the normalised rows (`aicost.sqlscan`), `prompt` their prompt tokens."""
+    prompt, read = f"greatest({prompt}, 1)", 'greatest("cache_read_tokens", 0)'
+    eighths = any((e * 8).is_integer() for e in edges)
+    key = f"least(greatest(({read} * 8) // {prompt}, 0), 8)" if eighths else "0"
+    for edge in (e for e in edges if not (e * 8).is_integer()):
+        key += f" + 9 * (CAST({read} AS DOUBLE) >= CAST({prompt} AS DOUBLE) * {sqlscan.number(edge)})::BIGINT"
+    return f"({key})::USMALLINT"
+
+
+def _resolved(rows: pl.DataFrame, book: PriceBook) -> list[tuple[str, str]]:
+    """The price-book models the (provider, model) pairs of `rows` resolve to."""
+    pairs = rows.select(pl.col("provider", "model").str.strip_chars()).unique().iter_rows()
+    resolved = (book.resolve(provider, model) for provider, model in pairs if model)
+    return [(r.price_provider, r.model) for r in resolved if r.price_provider and r.model]
+
+
 def _sampled_dates(frame: pl.LazyFrame, book: PriceBook) -> set[dt.datetime]:
     """The price dates of the models in the first rows of the logs."""
-    head = frame.head(_SAMPLE_ROWS).select(pl.col("provider", "model").str.strip_chars()).unique().collect()
-    resolved = (book.resolve(provider, model) for provider, model in head.iter_rows() if model)
-    return _model_dates(book, [(r.price_provider, r.model) for r in resolved if r.price_provider and r.model])
+    return _model_dates(book, _resolved(frame.head(_SAMPLE_ROWS).select("provider", "model").collect(), book))
 
 
 def _dates_of(priced: pl.DataFrame, book: PriceBook) -> set[dt.datetime]:
@@ -365,13 +543,15 @@ def _build_cells(
     epoch_bounds: list[dt.datetime] | None,
     *,
     repeated: pl.Series | None,
+    grouped: pl.DataFrame | None,
+    now: dt.datetime,
 ) -> Cells:
     """build_cells with cells cut at `epoch_bounds` (a subset of the book's) when there is no time key;
     `repeated`: hashes of the request ids the logs may repeat (`_repeated_ids`), None for the one-pass
-    rule (`duplicate_flag`, adapters with a copy preference) or no de-duplication."""
+    rule (`duplicate_flag`, adapters with a copy preference) or no de-duplication; `grouped`: the rows as
+    DuckDB grouped them (`_sql_groups`), instead of scanning `frame`; `now`: the time of calls without one."""
     edges = size_edges(book, spec.grid.size_edges)
     periods = [d for d in spec.dims if d in PERIODS]
-    now = dt.datetime.now(dt.UTC)  # the time of calls without a timestamp
     lf = annotate(frame, book, edges, time_key, spec.grid.cache_edges, epoch_bounds, now)
     keys: list[str] = ["provider", "model", TIER, EPOCH, WSTATE, SIZE, REJECT, SKIP]
     # the log-sized group-by uses values as read and integers; stripped text, TIER, EPOCH, WSTATE, UTC
@@ -428,9 +608,10 @@ def _build_cells(
         extra.append(inside.fill_null(False).alias(IN_RANGE))
         keys.append(IN_RANGE)
         row_keys.append(IN_RANGE)
-    if extra:
-        lf = lf.with_columns(extra)
-    rows = _call_times(_scan(lf, row_keys, whole, countable), now)
+    if grouped is not None:
+        rows = _call_times(_from_groups(grouped, row_keys, book, time_key, epoch_bounds, now), now)
+    else:
+        rows = _call_times(_scan(lf.with_columns(extra) if extra else lf, row_keys, whole, countable), now)
     if REPEAT_ROW in rows.columns:
         rows = _flag_repeats(rows)
     if epoch_bounds is not None:
@@ -463,6 +644,27 @@ def _build_cells(
     # a fixed order makes every sum over cells reproducible run to run
     priced = priced.sort(keys, nulls_last=True)
     return Cells(frame=priced, resolutions=resolutions, size_edges=edges, dims=spec.dims, warnings=warnings)
+
+
+def _from_groups(
+    grouped: pl.DataFrame,
+    row_keys: list[str],
+    book: PriceBook,
+    time_key: str | None,
+    epoch_bounds: Sequence[dt.datetime] | None,
+    now: dt.datetime,
+) -> pl.DataFrame:
+    """What `_scan` returns for `row_keys`, from the rows DuckDB grouped (`_sql_groups`).
+
+    With a time key they are those rows. Without one, each group's price epoch (between `epoch_bounds`)
+    and window state are those of its first call (all its calls share them), of `now` for calls without a
+    timestamp, as `annotate` keys them; then the groups are merged by the row keys.
+    """
+    if time_key is not None:
+        return grouped.select(*row_keys, *(c for c in grouped.columns if c not in row_keys))
+    pts = pl.col(TS_MIN).fill_null(pl.lit(now, dtype=TIMESTAMP_DTYPE))
+    keyed = grouped.with_columns(*_epoch_and_state(pts, book, epoch_bounds))
+    return keyed.group_by(row_keys).agg(_aggregations(rows=False, times=False))
 
 
 def total(costs: pl.Series) -> float:

@@ -14,19 +14,19 @@ from typing import Protocol
 
 
 class Progress(Protocol):
-    """Receives the progress of a scan: how many rows there are, then how many are done."""
+    """Receives the progress of a scan: how many rows (or bytes) there are, then how many are done."""
 
     @property
     def enabled(self) -> bool:
         """Whether anyone is watching (a scan may then split itself to report as it goes)."""
         ...
 
-    def start(self, what: str, total_rows: int | None) -> None:
-        """A scan of `total_rows` rows (None: unknown) begins."""
+    def start(self, what: str, total_rows: int | None, unit: str = "rows") -> None:
+        """A scan of `total_rows` rows (None: unknown) begins; `unit` "bytes": of that many bytes of files."""
         ...
 
     def advance(self, rows: int) -> None:
-        """`rows` more rows were scanned."""
+        """`rows` more rows (or bytes) were scanned."""
         ...
 
     def stop(self) -> None:
@@ -39,7 +39,7 @@ class Silent:
 
     enabled = False
 
-    def start(self, what: str, total_rows: int | None) -> None:
+    def start(self, what: str, total_rows: int | None, unit: str = "rows") -> None:
         """Ignored."""
 
     def advance(self, rows: int) -> None:

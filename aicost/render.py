@@ -862,12 +862,13 @@ class ScanProgress:
         self._task: Any = None
         self._total: int | None = None
         self._done = 0
+        self._unit = "rows"
 
-    def start(self, what: str, total_rows: int | None) -> None:
+    def start(self, what: str, total_rows: int | None, unit: str = "rows") -> None:
         """Arm the display; it appears after `delay` seconds unless the scan is over by then."""
         self.stop()
         with self._lock:
-            self._total, self._done = total_rows, 0
+            self._total, self._done, self._unit = total_rows, 0, unit
             self._timer = threading.Timer(self.delay, self._show, args=(what,))
             self._timer.daemon = True
             self._timer.start()
@@ -880,9 +881,9 @@ class ScanProgress:
                 return
             columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
             if self._total:
-                columns += [BarColumn(), _rows_column(), TextColumn("ETA"), _eta_column()]
+                columns += [BarColumn(), _rows_column(self._unit), TextColumn("ETA"), _eta_column()]
             else:  # rows as a reader hands them over (JSON lines), and the time so far
-                columns += [_rows_column(), TimeElapsedColumn()]
+                columns += [_rows_column(self._unit), TimeElapsedColumn()]
             console = Console(file=self.stream, force_terminal=True, highlight=False, emoji=False)
             self._bar = Progress(*columns, console=console, transient=True, refresh_per_second=4)
             self._task = self._bar.add_task(what, total=self._total, completed=self._done)
@@ -910,11 +911,19 @@ def _progress_columns() -> tuple[type, type]:
     from rich.progress import ProgressColumn
 
     class Rows(ProgressColumn):
-        """Rows done (of all, when known), and the rate."""
+        """Rows (or megabytes of files) done, of all when known, and the rate."""
+
+        def __init__(self, unit: str = "rows") -> None:
+            super().__init__()
+            self.unit = unit
 
         def render(self, task: Any) -> Text:
             if not task.total and not task.completed:
                 return Text("")
+            if self.unit == "bytes":
+                rate = f" {task.speed / 1e6:,.0f} MB/s" if task.speed else ""
+                of = f"/{task.total / 1e6:,.0f}" if task.total else ""
+                return Text(f"{task.completed / 1e6:,.0f}{of} MB{rate}")
             rate = f" {task.speed / 1e6:,.1f}M/s" if task.speed else ""
             of = f"/{task.total / 1e6:,.1f}M" if task.total else ""
             return Text(f"{task.completed / 1e6:,.1f}M{of} rows{rate}")
@@ -929,9 +938,9 @@ def _progress_columns() -> tuple[type, type]:
     return Rows, Eta
 
 
-def _rows_column() -> Any:
+def _rows_column(unit: str) -> Any:
     # the column classes are made on first use, so rich.progress is imported only when a bar is drawn
-    return _progress_columns()[0]()
+    return _progress_columns()[0](unit)
 
 
 def _eta_column() -> Any:

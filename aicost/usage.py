@@ -187,7 +187,8 @@ def price_logs(
     # the fast readers refuse is met only as the plan runs: then the logs are read line by line
     def run(logs: Ingested, spec: CellSpec) -> Cells:
         rows = logs.text_as_read if logs.text_as_read is not None else logs.frame
-        return build_cells(rows, book, spec, logs.tags, countable=all(f.kind == "parquet" for f in logs.files))
+        countable = all(f.kind == "parquet" for f in logs.files)
+        return build_cells(rows, book, spec, logs.tags, countable=countable, sql=logs.sql)
 
     cells, ingested = tolerant(ingested, lambda logs: run(logs, spec))
     if not spec.dedup and cells.frame[IDS].sum() > 0:

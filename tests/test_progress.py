@@ -30,8 +30,8 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[tuple[str, object]] = []
 
-    def start(self, what: str, total_rows: int | None) -> None:
-        self.events.append(("start", total_rows))
+    def start(self, what: str, total_rows: int | None, unit: str = "rows") -> None:
+        self.events.append(("start", total_rows) if unit == "rows" else ("start", (total_rows, unit)))
 
     def advance(self, rows: int) -> None:
         self.events.append(("advance", rows))
@@ -103,17 +103,31 @@ def test_a_sliced_scan_de_duplicates_across_slices(make_log: MakeLog, monkeypatc
     assert sliced.usage.accounting == whole.usage.accounting
 
 
-def test_a_jsonl_scan_reports_rows_as_duckdb_hands_them_over(tmp_path: Any) -> None:
-    path = tmp_path / "usage.jsonl"
-    record = '{"timestamp": "2026-11-02T12:00:00Z", "model": "gpt-4o", "input_tokens": 10}\n'
-    path.write_text(record * 600)
+def _jsonl_report(path: Any, model: str) -> list[tuple[str, object]]:
+    """The progress events of a report on 600 records of 10 input tokens of `model` (checked)."""
+    path.write_text(f'{{"timestamp": "2026-11-02T12:00:00Z", "model": "{model}", "input_tokens": 10}}\n' * 600)
     recorder = Recorder()
     with progress.reporting(recorder):
         result = run_report([str(path)], by=("model",))
     assert result.rows["input_tokens"].sum() == 6_000
-    start = recorder.events.index(("start", None))  # a JSON-lines file's row count is unknown up front
+    return recorder.events
+
+
+def test_a_jsonl_file_duckdb_groups_reports_its_bytes(tmp_path: Any) -> None:
+    path = tmp_path / "usage.jsonl"
+    events = _jsonl_report(path, "gpt-4o")
+    size = path.stat().st_size
+    start = events.index(("start", (size, "bytes")))  # grouped by DuckDB: the file's bytes
+    # every byte is reported once: as DuckDB says how far it is, and the rest when it is done
+    assert sum(n for kind, n in events[start:] if kind == "advance") == size  # type: ignore[misc]
+
+
+def test_a_jsonl_scan_reports_rows_as_duckdb_hands_them_over(tmp_path: Any) -> None:
+    # a model id with a leading space: costing strips it, DuckDB's grouping leaves the file to the scan
+    events = _jsonl_report(tmp_path / "usage.jsonl", " gpt-4o")
+    start = events.index(("start", None))  # a JSON-lines file's row count is unknown up front
     # every row read by the scan is reported once, as the reader hands it over
-    assert sum(n for kind, n in recorder.events[start:] if kind == "advance") == 600  # type: ignore[misc]
+    assert sum(n for kind, n in events[start:] if kind == "advance") == 600  # type: ignore[misc]
 
 
 def test_an_unknown_total_shows_rows_so_far() -> None:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from aicost import interrupts
+from aicost import interrupts, sqlscan
 from aicost.errors import AicostError, InputError, UsageError
 from aicost.ingest import ndjson
 from aicost.ingest.canonical import (
@@ -25,7 +25,9 @@ from aicost.ingest.canonical import (
     ROW,
     SKIP,
     TIMESTAMP_FORMATS,
+    apply_mapping,
     clean_text,
+    misspelt_columns,
     sniff_timestamp_formats,
     to_canonical,
 )
@@ -106,6 +108,8 @@ class Ingested:
     # `frame` before its text is stripped and missing models rejected: cheaper to group by (costing)
     text_as_read: pl.LazyFrame | None = None
     source: _Source | None = None
+    # every file as DuckDB may group it for costing (`aicost.sqlscan`), where every file is one it may
+    sql: list[sqlscan.Log] | None = None
 
     @property
     def lenient(self) -> bool:
@@ -133,9 +137,16 @@ def read_raw(
     mapping: Mapping[str, str] | None = None,
 ) -> pl.LazyFrame:
     """A lazy frame over one canonical Parquet, JSON lines or JSON file's records, as written."""
+    return _read(log, stdin, mapping)[0]
+
+
+def _read(
+    log: LogFile, stdin: bytes | None, mapping: Mapping[str, str] | None
+) -> tuple[pl.LazyFrame, ndjson.Read | None]:
+    """read_raw, and how DuckDB reads the file where it does (a JSON-lines file on disk)."""
     try:
         if log.kind == "parquet":
-            return pl.scan_parquet(log.path)
+            return pl.scan_parquet(log.path), None
         if log.kind == "jsonl":
             source = stdin if log.is_stdin and stdin is not None else log.path
             inferred = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS).collect_schema()
@@ -152,9 +163,9 @@ def read_raw(
                 duck = ndjson.scan(log.path, schema, iso_timestamps=iso)
                 if duck is not None:
                     return duck
-            return pl.scan_ndjson(source, schema=schema)
+            return pl.scan_ndjson(source, schema=schema), None
         if log.kind == "json":
-            return pl.read_json(log.path, infer_schema_length=_JSONL_INFER_ROWS).lazy()
+            return pl.read_json(log.path, infer_schema_length=_JSONL_INFER_ROWS).lazy(), None
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputError(f"{log.display}: cannot read as {log.kind} ({str(exc).splitlines()[0][:200]})") from None
     raise InputError(f"{log.display}: {log.kind} logs need a log-format adapter; none matches this file")
@@ -170,7 +181,9 @@ def _iso_timestamps(lf: pl.LazyFrame) -> bool:
     return not sample.is_empty() and sniff_timestamp_formats(sample.to_series().to_list()) == [TIMESTAMP_FORMATS[0]]
 
 
-def _canonical(opened: _Opened, stdin: bytes | None, mapping: Mapping[str, str], lenient: bool) -> pl.LazyFrame:
+def _canonical(
+    opened: _Opened, stdin: bytes | None, mapping: Mapping[str, str], lenient: bool
+) -> tuple[pl.LazyFrame, sqlscan.Log | None]:
     """One canonical file in the usage schema.
 
     JSON lines are scanned by Polars' NDJSON reader, fastest on clean files; CSV is read line by line
@@ -178,19 +191,40 @@ def _canonical(opened: _Opened, stdin: bytes | None, mapping: Mapping[str, str],
     timestamp layouts), or the whole plan fails later (see `tolerant`), the file is read leniently: line by
     line, with lines that are not UTF-8 rejected rather than failing it. A problem with the columns is an
     error either way.
+
+    Also the file as costing may have DuckDB group it (`aicost.sqlscan`), where it is a JSON-lines file
+    DuckDB reads whose columns to_canonical takes as they are: no --map renames, no misspelt names, and
+    counts, reported cost and timestamps as numbers and ISO text.
     """
     log = opened.log
     # the columns the file really has (misspelt-name checks), before any added for keys first used later
     present = opened.keys[0] if opened.keys is not None else True
     canonical = functools.partial(to_canonical, log=log, mapping=mapping, strip_text=False, check_names=present)
     if log.kind not in ("jsonl", "csv"):
-        return canonical(read_raw(log, stdin))
+        return canonical(read_raw(log, stdin)), None
     fast = None if lenient else _fast(log, stdin, mapping)
     if fast is not None:
-        return canonical(fast, adapted=log.kind == "csv")
+        lf, read = fast
+        frame = canonical(lf, adapted=log.kind == "csv")
+        return frame, _groupable(lf, read, mapping, present, log)
     if log.kind == "csv":
-        return canonical(_csv(log, lenient=True), adapted=True)
-    return canonical(jsonl_records(log, stdin, mapping, opened.keys), adapted=True)
+        return canonical(_csv(log, lenient=True), adapted=True), None
+    return canonical(jsonl_records(log, stdin, mapping, opened.keys), adapted=True), None
+
+
+def _groupable(
+    lf: pl.LazyFrame, read: ndjson.Read | None, mapping: Mapping[str, str], present: bool | list[str], log: LogFile
+) -> sqlscan.Log | None:
+    """The file as DuckDB may group it for costing, if to_canonical takes its columns as they are."""
+    if read is None or not (read.iso or "timestamp" not in read.columns):
+        return None
+    if any(read.columns.get(c, "DOUBLE") != "DOUBLE" for c in (*COUNT_COLUMNS, "reported_cost")):
+        return None  # counts as text, parsed one way or another per row
+    schema = lf.collect_schema()
+    misspelt = misspelt_columns(schema, schema if isinstance(present, bool) else present)
+    if apply_mapping(schema, mapping, log.display) or misspelt:
+        return None
+    return sqlscan.Log(read=read, file=log.index)
 
 
 def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:
@@ -198,10 +232,13 @@ def _csv(log: LogFile, *, lenient: bool) -> pl.LazyFrame:
     return lf.rename({BAD: REJECT}).with_columns(pl.lit(None, dtype=pl.String).alias(SKIP))
 
 
-def _fast(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str]) -> pl.LazyFrame | None:
-    """The fast reader's frame, if it reads what to_canonical samples (schema, timestamp layouts)."""
+def _fast(
+    log: LogFile, stdin: bytes | None, mapping: Mapping[str, str]
+) -> tuple[pl.LazyFrame, ndjson.Read | None] | None:
+    """The fast reader's frame (and how DuckDB reads it, where it does), if it reads what to_canonical
+    samples (schema, timestamp layouts)."""
     try:
-        lf = _csv(log, lenient=False) if log.kind == "csv" else read_raw(log, stdin, mapping=mapping)
+        lf, read = (_csv(log, lenient=False), None) if log.kind == "csv" else _read(log, stdin, mapping)
         schema = lf.collect_schema()
         if any(name.startswith("\ufeff") for name in schema):
             return None  # a byte-order mark read into the first key's name
@@ -209,7 +246,7 @@ def _fast(log: LogFile, stdin: bytes | None, mapping: Mapping[str, str]) -> pl.L
             lf.select(pl.col("timestamp").drop_nulls().head(_TIMESTAMP_SAMPLE)).collect()
     except (InputError, *READ_ERRORS):
         return None  # read line by line: the same error if it is about the file, else one rejected line
-    return lf
+    return lf, read
 
 
 @dataclass
@@ -244,9 +281,10 @@ def _adapted(name: str, doc: Doc, log: LogFile) -> pl.LazyFrame:
 
 def _frames(
     opened: list[_Opened], stdin: bytes | None, mapping: Mapping[str, str], lenient: bool
-) -> list[pl.LazyFrame]:
+) -> tuple[list[pl.LazyFrame], list[sqlscan.Log] | None]:
     """One canonical frame per file, except that line-based files of one format (and layout) share one
-    frame: a folder of thousands of Claude Code sessions is one plan, not thousands."""
+    frame: a folder of thousands of Claude Code sessions is one plan, not thousands. Also every file as
+    DuckDB may group it for costing, if every file is one it may (`_canonical`)."""
     groups: dict[tuple[str, Hashable], list[_Opened]] = {}
     slots: list[_Opened | tuple[str, Hashable]] = []
     for item in opened:
@@ -260,18 +298,24 @@ def _frames(
         else:
             slots.append(item)
     frames = []
+    grouped: list[sqlscan.Log | None] = []
     for slot in slots:
         if isinstance(slot, _Opened):
             if slot.name == CANONICAL:
-                frames.append(_canonical(slot, stdin, mapping, lenient))
+                frame, sql = _canonical(slot, stdin, mapping, lenient)
+                frames.append(frame)
+                grouped.append(sql)
             else:
+                grouped.append(None)
                 assert slot.sniffed is not None
                 frames.append(_adapted(slot.name, FORMATS[slot.name].open(slot.sniffed, stdin), slot.log))
         else:
             members = groups[slot]
             sniffs = [m.sniffed for m in members if m.sniffed is not None]
             frames.append(_adapted(slot[0], text_doc(sniffs, stdin), members[0].log))
-    return frames
+            grouped.append(None)
+    logs = [g for g in grouped if g is not None]
+    return frames, logs if len(logs) == len(grouped) else None
 
 
 def scan_logs(
@@ -294,7 +338,7 @@ def scan_logs(
         raise InputError("<stdin>: no input; pipe JSONL usage records into `-`")
     files = [replace(f, data=stdin) if f.is_stdin else f for f in files]
     opened = [_open(log, stdin, mapping or {}, options) for log in files]
-    frames = _frames(opened, stdin, mapping or {}, options.lenient)
+    frames, grouped = _frames(opened, stdin, mapping or {}, options.lenient)
     frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     schemas = [f.collect_schema() for f in frames]
     tags = list(dict.fromkeys(c for s in schemas for c in s if c not in USAGE_SCHEMA and not c.startswith("_aicost_")))
@@ -320,6 +364,8 @@ def scan_logs(
         # text as read (unstripped, missing models not yet rejected): costing does both once per cell
         text_as_read=frame,
         source=source,
+        # model aliases rewrite the model column: DuckDB would group the ids as logged
+        sql=None if options.model_aliases else grouped,
     )
 
 

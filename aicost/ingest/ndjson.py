@@ -26,6 +26,7 @@ What is read must mean what the line-by-line reader would make of it, value by v
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -47,8 +48,26 @@ _PARSED = f"{INTERNAL_PREFIX}parsed"
 _EXACT = 2**53  # the integers a double holds exactly
 
 
-def scan(path: str, schema: Mapping[str, pl.DataType], *, iso_timestamps: bool) -> pl.LazyFrame | None:
-    """A lazy frame over a JSON-lines file read by DuckDB, or None where it declines (see the module).
+@dataclass(frozen=True)
+class Read:
+    """How DuckDB reads one JSON-lines file: its path, and each column's SQL type (DOUBLE or VARCHAR).
+
+    `iso`: the timestamp column is ISO 8601 text with Z or an offset, parsed by `parse_timestamp`.
+    """
+
+    path: str
+    columns: Mapping[str, str]
+    iso: bool
+
+    def relation(self) -> str:
+        """The read_ndjson call, for a FROM clause."""
+        spec = ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in self.columns.items())
+        return f"read_ndjson({literal(self.path)}, columns = {{{spec}}}, format = 'newline_delimited')"
+
+
+def scan(path: str, schema: Mapping[str, pl.DataType], *, iso_timestamps: bool) -> tuple[pl.LazyFrame, Read] | None:
+    """A lazy frame over a JSON-lines file read by DuckDB, and how it is read; None where it declines (see
+    the module).
 
     `schema` is what Polars inferred from the file's first records (plus late canonical columns);
     `iso_timestamps` says the sampled timestamps all have the layout DuckDB parses here.
@@ -73,24 +92,36 @@ def scan(path: str, schema: Mapping[str, pl.DataType], *, iso_timestamps: bool) 
             columns[name], out[name] = "VARCHAR", pl.String()
     if len({name.lower() for name in columns}) < len(columns):
         return None  # DuckDB's names are case-insensitive: "Team" and "team" would clash
-    return _source(path, columns, out)
+    read = Read(path=path, columns=columns, iso=TS_REST in out)
+    return _source(read, out), read
 
 
-def _source(path: str, columns: dict[str, str], out: dict[str, pl.DataType]) -> pl.LazyFrame:
+def parse_timestamp(text: str) -> str:
+    """SQL for the naive UTC timestamp of ISO text `text` (an SQL expression), NULL where no strict layout
+    takes it (the text then goes on to Polars as TS_REST).
+
+    Naive: a Z layout parses to one as it is, an offset layout is converted; a time zone on every value
+    (TIMESTAMPTZ) cost 0.2 s more on 2M rows, where Polars marks the column UTC for free.
+    """
+    zulu = f"try_strptime({text}, [{', '.join(map(literal, _ZULU))}])"
+    offset = f"timezone('UTC', try_strptime({text}, [{', '.join(map(literal, _OFFSET))}]))"
+    return f"coalesce({zulu}, {offset})"
+
+
+def _source(read: Read, out: dict[str, pl.DataType]) -> pl.LazyFrame:
     from polars.io.plugins import register_io_source
 
     # Polars pulls batches on its own threads, where the command's progress context is not set: the rows
     # a whole-file read hands over are reported to whoever listens now (a scan's start resets the count)
     watcher = progress.current()
-
-    spec = ", ".join(f"{_literal(name)}: {_literal(kind)}" for name, kind in columns.items())
-    read = f"read_ndjson({_literal(path)}, columns = {{{spec}}}, format = 'newline_delimited')"
+    path, columns = read.path, read.columns
+    relation = read.relation()
     # a count a double cannot hold exactly fails the read, so that the file is read line by line, exactly
-    counts = [_ident(name) for name, kind in columns.items() if kind == "DOUBLE" and name in COUNT_COLUMNS]
+    counts = [ident(name) for name, kind in columns.items() if kind == "DOUBLE" and name in COUNT_COLUMNS]
     if counts:
         size = " + ".join(f"coalesce(abs({name}), 0)" for name in counts)
         exact = f"CASE WHEN {size} < {_EXACT} THEN true ELSE error('a count beyond 2^53: read line by line') END"
-        read = f"(SELECT * FROM {read} WHERE {exact})"
+        relation = f"(SELECT * FROM {relation} WHERE {exact})"
 
     def batches(
         with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, batch_size: int | None
@@ -102,7 +133,7 @@ def _source(path: str, columns: dict[str, str], out: dict[str, pl.DataType]) -> 
             return
         import duckdb
 
-        query = _query(read, names, parse=TS_REST in out)
+        query = _query(relation, names, parse=TS_REST in out)
         parsed = TS_REST in out and "timestamp" in names
         if n_rows is not None and predicate is None:
             query += f" LIMIT {int(n_rows)}"
@@ -140,28 +171,26 @@ def _source(path: str, columns: dict[str, str], out: dict[str, pl.DataType]) -> 
     return register_io_source(batches, schema=out, is_pure=True)
 
 
-def _query(read: str, names: list[str], *, parse: bool) -> str:
+def _query(relation: str, names: list[str], *, parse: bool) -> str:
     """The SELECT of `names` (the columns Polars asks for) from the read; timestamps parsed once if `parse`."""
     if not names:
-        return f"SELECT NULL FROM {read}"
+        return f"SELECT NULL FROM {relation}"
     if not parse or not {"timestamp", TS_REST} & set(names):
-        return f"SELECT {', '.join(map(_ident, names))} FROM {read}"
-    text = _ident("timestamp")
-    # as naive UTC timestamps: a Z layout parses to one as it is, an offset layout is converted; a time zone
-    # on every value (TIMESTAMPTZ) cost 0.2 s more on 2M rows, where Polars marks the column UTC for free
-    zulu = f"try_strptime({text}, [{', '.join(map(_literal, _ZULU))}])"
-    offset = f"timezone('UTC', try_strptime({text}, [{', '.join(map(_literal, _OFFSET))}]))"
+        return f"SELECT {', '.join(map(ident, names))} FROM {relation}"
+    text = ident("timestamp")
     items = {
         "timestamp": f"{_PARSED} AS {text}",
-        TS_REST: f"CASE WHEN {_PARSED} IS NULL THEN {text} END AS {_ident(TS_REST)}",
+        TS_REST: f"CASE WHEN {_PARSED} IS NULL THEN {text} END AS {ident(TS_REST)}",
     }
-    select = ", ".join(items.get(name, _ident(name)) for name in names)
-    return f"SELECT {select} FROM (SELECT *, coalesce({zulu}, {offset}) AS {_PARSED} FROM {read})"
+    select = ", ".join(items.get(name, ident(name)) for name in names)
+    return f"SELECT {select} FROM (SELECT *, {parse_timestamp(text)} AS {_PARSED} FROM {relation})"
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
+    """An SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
+    """An SQL string literal."""
     return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,206 @@
+"""Costing's log-sized group-by for JSON-lines files, done by DuckDB as it reads them.
+
+On a canonical JSON-lines file the scan (`costing._scan`) spent most of its time not on reading but on
+handing 2M rows from DuckDB's reader to Polars and computing their keys there. Here DuckDB groups the rows
+itself, by UTC day (or hour) and day segment between time-of-day window bounds, and hands over one row per
+group: costing derives price epochs, window states and UTC periods per group, as it does for `--by day`
+(`costing.cell_pricing_keys`), so the cells are the ones the Polars scan makes.
+
+Only rows costing would take as they are are grouped here. A row it would reject (a count that is not a
+whole non-negative number below 2**53, a timestamp that does not parse strictly or is implausible, tokens
+for zero requests, a missing model, a reported cost that is not finite) fails the query instead, and the
+file is scanned by Polars, which names the row. So every value that reaches a group means what it means
+there, and no group needs the row numbers a rejection is reported by (FIRST_BAD is null: nothing is bad).
+The checks are deliberately stricter than costing's (a model id starting with a space, a timestamp with a
+leading space, a time just within a year ahead): a stricter check costs a file the Polars scan, never a
+different result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from aicost.ingest.canonical import EARLIEST, FUTURE_SLACK
+from aicost.ingest.ndjson import Read, ident, literal, parse_timestamp
+from aicost.schema import COUNT_COLUMNS, INTERNAL_PREFIX, TIMESTAMP_DTYPE, TOKEN_CLASSES
+
+_EXACT = 2**53  # the integers a double holds exactly
+# names of the normalised rows' own columns: a file with a column named so is left to Polars (ndjson.scan)
+_TS, _FILE, _PARSED = f"{INTERNAL_PREFIX}ts", f"{INTERNAL_PREFIX}file", f"{INTERNAL_PREFIX}parsed"
+
+
+@dataclass(frozen=True)
+class Log:
+    """A canonical JSON-lines file costing may group in DuckDB: how DuckDB reads it, and its file index."""
+
+    read: Read
+    file: int
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the grouped rows: its name, its SQL over the normalised rows (`group`) and Polars type."""
+
+    name: str
+    sql: str
+    dtype: pl.DataType
+
+
+def group(
+    logs: Sequence[Log],
+    keys: Sequence[Column],
+    aggregates: Sequence[Column],
+    tags: Sequence[str],
+    derived: Sequence[tuple[str, str]] = (),
+    on_progress: Callable[[float], None] | None = None,
+) -> pl.DataFrame:
+    """One row per group of the rows of `logs`, keyed by `keys`, with `aggregates`; raises duckdb.Error
+    where a row fails a check (see the module), a line is damaged or a value does not cast.
+
+    Keys and aggregates are SQL over the normalised rows: the canonical columns under their names (counts
+    as BIGINT with their defaults; provider, model, service_tier, request_id and the `tags` as text;
+    reported_cost as DOUBLE), the call's naive UTC timestamp as `ts()`, the file index as `file()`, and
+    the `derived` (name, SQL) columns, each computed once per row (DuckDB computes an expression again
+    wherever it is written). `on_progress` hears the share of the query done, as DuckDB estimates it
+    (for a file reader: the share of its bytes read), a few times a second.
+    """
+    import duckdb
+
+    now = dt.datetime.now(dt.UTC)
+    rows = f"({' UNION ALL '.join(_rows(log, tags, now) for log in logs)})"
+    if derived:
+        rows = f"(SELECT *, {', '.join(f'{sql} AS {ident(name)}' for name, sql in derived)} FROM {rows})"
+    select = ", ".join(f"{c.sql} AS {ident(c.name)}" for c in (*keys, *aggregates))
+    con = duckdb.connect()
+    if on_progress is not None:
+        con.execute("SET enable_progress_bar = true")  # tracks progress; printing it is off
+        con.execute("SET enable_progress_bar_print = false")
+    try:
+        table = _run(con, f"SELECT {select} FROM {rows} GROUP BY ALL", on_progress)
+    finally:
+        con.close()
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    schema = {c.name: c.dtype for c in (*keys, *aggregates)}
+    utc = [name for name, dtype in schema.items() if dtype == TIMESTAMP_DTYPE]
+    return frame.with_columns(pl.col(utc).dt.replace_time_zone("UTC")).cast(schema)  # type: ignore[arg-type]
+
+
+def _run(con: Any, query: str, on_progress: Callable[[float], None] | None) -> Any:
+    """The query's result as an Arrow table, run on a worker thread while this one waits: Python runs
+    signal handlers on this thread only, so a Ctrl-C (or SIGTERM, see aicost.interrupts) interrupts the
+    query now, not when it ends. DuckDB also takes a Ctrl-C itself while a query runs: its interruption is
+    a KeyboardInterrupt here too, never an error the caller would scan the logs again after."""
+    import duckdb
+
+    out: dict[str, Any] = {}
+    # an event, not Thread.join: a join a KeyboardInterrupt breaks into can leave the thread marked stopped
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            out["table"] = con.sql(query).to_arrow_table()
+        except BaseException as exc:  # handed to the waiting thread
+            out["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="aicost-duckdb", daemon=True).start()
+    try:
+        while not done.wait(0.25):
+            share = con.query_progress() if on_progress is not None else -1
+            if share >= 0 and on_progress is not None:
+                on_progress(min(share, 100.0) / 100)
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # busy: DuckDB took the Ctrl-C too, and is stopping
+            con.interrupt()
+        while not done.is_set():  # the connection is the worker's until its query has stopped
+            with contextlib.suppress(KeyboardInterrupt):  # an impatient second Ctrl-C
+                done.wait()
+        raise
+    if isinstance(out.get("error"), duckdb.InterruptException):
+        raise KeyboardInterrupt from None
+    if "error" in out:
+        raise out["error"]
+    return out["table"]
+
+
+def ts() -> str:
+    """The call's naive UTC timestamp (NULL where it has none)."""
+    return ident(_TS)
+
+
+def file() -> str:
+    """The file index."""
+    return ident(_FILE)
+
+
+def number(value: float) -> str:
+    """A literal that is exactly `value`: an integer as one, else a DOUBLE."""
+    if isinstance(value, int):
+        return str(value)
+    return f"CAST({literal(repr(float(value)))} AS DOUBLE)"
+
+
+def instant(value: dt.datetime) -> str:
+    """A naive UTC TIMESTAMP literal that is exactly `value` (an aware datetime)."""
+    micros = (value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+    return f"make_timestamp({micros}::BIGINT)"
+
+
+def bucket(value: str, bounds: Sequence[float], *, right_closed: bool = False) -> str:
+    """How many of the ascending `bounds` are <= value (< value when `right_closed`): costing._bucket."""
+    op = ">" if right_closed else ">="
+    if not bounds:
+        return "0::UINTEGER"
+    return "(" + " + ".join(f"({value} {op} {number(b)})::UINTEGER" for b in bounds) + ")::UINTEGER"
+
+
+def _rows(log: Log, tags: Sequence[str], now: dt.datetime) -> str:
+    """The normalised rows of one file, each checked (a failed check is an error: see the module)."""
+    columns = log.read.columns
+    select = [f"{log.file}::BIGINT AS {file()}"]
+    bad: list[str] = []
+    if "timestamp" in columns:
+        text, parsed = ident("timestamp"), ident(_PARSED)
+        select.append(f"{parsed} AS {ts()}")
+        # text no strict layout takes (costing may parse it, or reject it); blank text is no time
+        bad.append(f"({parsed} IS NULL AND {text} IS NOT NULL AND trim({text}) <> '')")
+        horizon = now + FUTURE_SLACK - dt.timedelta(days=1)
+        bad.append(f"({parsed} > {instant(horizon)} OR {parsed} < {instant(EARLIEST)})")
+    else:
+        select.append(f"NULL::TIMESTAMP AS {ts()}")
+    for name in COUNT_COLUMNS:
+        default = 1 if name == "requests" else 0
+        if name in columns:
+            raw = ident(name)
+            bad.append(f"({raw} IS NOT NULL AND NOT ({raw} >= 0 AND {raw} < {_EXACT} AND {raw} = floor({raw})))")
+            select.append(f"coalesce(CAST({raw} AS BIGINT), {default}) AS {raw}")
+        else:
+            select.append(f"{default}::BIGINT AS {ident(name)}")
+    tokens = " OR ".join(f"{ident(c)} > 0" for c in TOKEN_CLASSES if c in columns)
+    if "requests" in columns and tokens:
+        bad.append(f"({ident('requests')} = 0 AND ({tokens}))")
+    for name in ("provider", "model", "service_tier", "request_id", *tags):
+        select.append(f"{ident(name) if name in columns else 'NULL'}::VARCHAR AS {ident(name)}")
+    # a model costing would reject or strip: none, blank, not text, or starting with anything but printable ASCII
+    model = ident("model") if "model" in columns else "NULL"
+    bad.append(f"({model} IS NULL OR ord({model}) NOT BETWEEN 33 AND 126 OR ord({model}) IN (91, 123))")
+    if "reported_cost" in columns:
+        cost = ident("reported_cost")
+        bad.append(f"({cost} IS NOT NULL AND NOT isfinite({cost}))")
+        select.append(f"{cost} AS {cost}")
+    else:
+        select.append(f"NULL::DOUBLE AS {ident('reported_cost')}")
+    check = f"CASE WHEN {' OR '.join(bad)} THEN error('a row costing checks: scanned by Polars') ELSE true END"
+    relation = log.read.relation()
+    if "timestamp" in columns:  # parsed once, not once per use
+        relation = f"(SELECT *, {parse_timestamp(ident('timestamp'))} AS {ident(_PARSED)} FROM {relation})"
+    return f"SELECT {', '.join(select)} FROM {relation} WHERE {check}"
