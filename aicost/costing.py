@@ -396,7 +396,7 @@ def _sql_groups(
     # once per row: the average prompt, the UTC day and the second of it (of now for calls without a time)
     us = f"epoch_us(coalesce({ts}, {sqlscan.instant(now)}))"
     derived = [
-        (AVG_PROMPT, f'CAST({prompt} AS DOUBLE) / CAST(greatest("requests", 1) AS DOUBLE)'),
+        (AVG_PROMPT, f'{prompt} / greatest("requests", 1)'),  # doubles holding whole numbers, summed exactly
         (f"{P}day_of", f"{us} // {_DAY_US}"),
         (f"{P}second", f"({us} // 1000000) % 86400"),
     ]
@@ -424,7 +424,7 @@ def _sql_groups(
             inside.append(f"{ts} < {sqlscan.instant(spec.until)}")
         keys.append(sqlscan.Column(IN_RANGE, f"coalesce({' AND '.join(inside)}, false)", pl.Boolean()))
     aggregates = [
-        *(sqlscan.Column(c, f'sum("{c}")::BIGINT', bigint) for c in SUMS),
+        *(sqlscan.Column(c, sqlscan.exact_sum(c), bigint) for c in SUMS),
         sqlscan.Column(ROWS, "count(*)", bigint),
         sqlscan.Column("reported_cost", 'coalesce(sum("reported_cost"), 0.0)', pl.Float64()),
         sqlscan.Column(REPORTED_N, 'count("reported_cost")', bigint),
@@ -506,9 +506,10 @@ def _cache_share_sql(edges: Sequence[float], prompt: str) -> str:
     """`_cache_share` in SQL over the normalised rows (`aicost.sqlscan`), `prompt` their prompt tokens."""
     prompt, read = f"greatest({prompt}, 1)", 'greatest("cache_read_tokens", 0)'
     eighths = any((e * 8).is_integer() for e in edges)
-    key = f"least(greatest(({read} * 8) // {prompt}, 0), 8)" if eighths else "0"
+    # integer division as the Polars key divides (the counts are doubles holding whole numbers)
+    key = f"least(greatest((CAST({read} AS BIGINT) * 8) // CAST({prompt} AS BIGINT), 0), 8)" if eighths else "0"
     for edge in (e for e in edges if not (e * 8).is_integer()):
-        key += f" + 9 * (CAST({read} AS DOUBLE) >= CAST({prompt} AS DOUBLE) * {sqlscan.number(edge)})::BIGINT"
+        key += f" + 9 * ({read} >= {prompt} * {sqlscan.number(edge)})::BIGINT"
     return f"({key})::USMALLINT"
 
 

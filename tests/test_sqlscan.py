@@ -149,6 +149,9 @@ def test_cells_are_the_polars_scans(
         {"timestamp": "yesterday"},
         {"timestamp": "2099-01-01T00:00:00Z"},
         {"timestamp": "1999-12-31T23:59:59Z"},
+        # costing takes these exactly, in integers; DuckDB's doubles would not add them up exactly
+        {"input_tokens": 2**52 + 1},
+        {"input_tokens": 2**51 - 1, "copies": 5},  # each is fine, their sum is beyond 2**53
     ],
 )
 def test_rows_costing_would_reject_leave_the_file_to_polars(
@@ -157,7 +160,9 @@ def test_rows_costing_would_reject_leave_the_file_to_polars(
     ok = {"timestamp": "2026-10-20T10:00:00Z", "model": "gpt-4o", "input_tokens": 100, "reported_cost": 0.25}
     # past the 1,000 records types are inferred from, so that the odd value reaches DuckDB's reader
     text = "".join(json.dumps(ok) + "\n" for _ in range(1_000))
-    text += json.dumps({**ok, **odd}) + "\n"
+    odd = dict(odd)
+    copies = odd.pop("copies", 1)
+    text += (json.dumps({**ok, **odd}) + "\n") * copies
     path = tmp_path / "odd.jsonl"
     path.write_text(text)
     declined: list[object] = []
