@@ -449,11 +449,13 @@ def _sql_time_keys(book: PriceBook, spec: CellSpec, time_key: str | None) -> lis
             sqlscan.Column(SEGMENT, segment, uint),
         ]
     # the book epoch of each day from the first price date to the last, looked up by day
-    first, last = (int(b.timestamp()) // 86400 for b in (book.epoch_bounds[0], book.epoch_bounds[-1]))
-    days = [dt.datetime.fromtimestamp(d * 86400, dt.UTC) for d in range(first, last)]
-    epochs = ", ".join(str(bisect.bisect_right(book.epoch_bounds, d)) for d in days)
-    epoch = f"CASE WHEN {day} < {first} THEN 0 WHEN {day} >= {last} THEN {len(book.epoch_bounds)} "
-    epoch += f"ELSE [{epochs}][{day} - {first - 1}] END"
+    epoch = "0"
+    if book.epoch_bounds:
+        first, last = (int(b.timestamp()) // 86400 for b in (book.epoch_bounds[0], book.epoch_bounds[-1]))
+        days = [dt.datetime.fromtimestamp(d * 86400, dt.UTC) for d in range(first, last)]
+        epochs = ", ".join(str(bisect.bisect_right(book.epoch_bounds, d)) for d in days)
+        epoch = f"CASE WHEN {day} < {first} THEN 0 WHEN {day} >= {last} THEN {len(book.epoch_bounds)} "
+        epoch += f"ELSE [{epochs}][{day} - {first - 1}] END"
     # the window state at the start of each weekday's segments (1970-01-05 was a Monday), as annotate finds it
     starts, bounds = [0, *day_bounds(book)], book.week_bounds[1:]
     windowed = len(book.week_bounds) > 1  # else every call's state is 0

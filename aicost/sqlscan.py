@@ -1,19 +1,19 @@
 """Costing's log-sized group-by for JSON-lines files, done by DuckDB as it reads them.
 
-On a canonical JSON-lines file the scan (`costing._scan`) spent most of its time not on reading but on
-handing 2M rows from DuckDB's reader to Polars and computing their keys there. Here DuckDB groups the rows
-itself, by UTC day (or hour) and day segment between time-of-day window bounds, and hands over one row per
-group: costing derives price epochs, window states and UTC periods per group, as it does for `--by day`
-(`costing.cell_pricing_keys`), so the cells are the ones the Polars scan makes.
+On a canonical JSON-lines file the scan (`costing._scan`) spent about as long handing 2M rows from
+DuckDB's reader to Polars, and keying them there, as DuckDB took to read them. Here DuckDB groups the rows
+itself and hands over one row per group, keyed so that each group prices alike (`costing._sql_groups`
+writes the keys: by UTC day or hour and day segment, or by the book's price epoch and window state); the
+cells costing makes from the groups are the ones the Polars scan makes.
 
 Only rows costing would take as they are are grouped here. A row it would reject (a count that is not a
-whole non-negative number below 2**53, a timestamp that does not parse strictly or is implausible, tokens
-for zero requests, a missing model, a reported cost that is not finite) fails the query instead, and the
-file is scanned by Polars, which names the row. So every value that reaches a group means what it means
-there, and no group needs the row numbers a rejection is reported by (FIRST_BAD is null: nothing is bad).
-The checks are deliberately stricter than costing's (a model id starting with a space, a timestamp with a
-leading space, a time just within a year ahead): a stricter check costs a file the Polars scan, never a
-different result.
+whole non-negative number, a timestamp that does not parse strictly or is implausible, tokens for zero
+requests, a missing model, a reported cost that is not finite) fails the query instead, and the file is
+scanned by Polars, which names the row. So every value that reaches a group means what it means there,
+and no group needs the row numbers a rejection is reported by (FIRST_BAD is null: nothing is bad). The
+checks are deliberately stricter than costing's (a model id starting with a space, a timestamp with a
+leading space, a time just within a year ahead, a count of 2**51 or more): a stricter check costs a file
+the Polars scan, never a different result.
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ def group(
 
     Keys and aggregates are SQL over the normalised rows: the canonical columns under their names (counts
     as DOUBLE whole numbers below 2**51, defaults filled in: sum them with `exact_sum`; provider, model,
-    service_tier, request_id and the `tags` as text;
-    reported_cost as DOUBLE), the call's naive UTC timestamp as `ts()`, the file index as `file()`, and
-    the `derived` (name, SQL) columns, each computed once per row (DuckDB computes an expression again
-    wherever it is written). `on_progress` hears the share of the query done, as DuckDB estimates it
-    (for a file reader: the share of its bytes read), a few times a second.
+    service_tier, request_id and the `tags` as text; reported_cost as DOUBLE), the call's naive UTC
+    timestamp as `ts()`, the file index as `file()`, and the `derived` (name, SQL) columns, each computed
+    once per row (DuckDB computes an expression again wherever it is written). `on_progress` hears the
+    share of the query done, as DuckDB estimates it (for a file reader: the share of its bytes read), four
+    times a second.
     """
     import duckdb
 
