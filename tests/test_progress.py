@@ -130,11 +130,21 @@ def test_a_jsonl_scan_reports_rows_as_duckdb_hands_them_over(tmp_path: Any) -> N
     assert sum(n for kind, n in events[start:] if kind == "advance") == 600  # type: ignore[misc]
 
 
-def test_an_unknown_total_shows_rows_so_far() -> None:
+def _drawn(total: int | None, done: int, unit: str = "rows") -> str:
     out = Tty()
     bar = ScanProgress(out, delay=3_600)
-    bar.start("Scanning logs", None)
+    bar.start("Scanning logs", total, unit=unit)
     bar._show("Scanning logs")
-    bar.advance(2_500_000)
+    bar.advance(done)
     bar.stop()
-    assert "Scanning logs" in out.getvalue() and "2.5M rows" in out.getvalue()
+    return out.getvalue()
+
+
+def test_an_unknown_total_shows_rows_so_far() -> None:
+    drawn = _drawn(None, 2_500_000)
+    assert "Scanning logs" in drawn and "2.5M rows" in drawn
+
+
+def test_bytes_of_files_show_megabytes_of_all_and_time_left() -> None:
+    drawn = _drawn(662_043_656, 100_000_000, unit="bytes")
+    assert "100/662 MB" in drawn and "ETA" in drawn and "rows" not in drawn
