@@ -25,6 +25,7 @@ import polars as pl
 from aicost import progress, sqlscan
 from aicost.ingest import FILE, NOTE, PREF, REJECT, ROW, SKIP
 from aicost.ingest.canonical import missing_model
+from aicost.ingest.ndjson import ident
 from aicost.pricing import PriceBook, Resolution, rates_at
 from aicost.pricing.model import RATE_KEYS, Model, Tiered
 from aicost.pricing.tables import as_instant
@@ -72,6 +73,8 @@ _ID_HASH_SEED = 20261129  # any fixed seed: the pre-pass and the scan hash reque
 _HOUR_US, _DAY_US = 3_600_000_000, 86_400_000_000
 # rows per collect when a terminal shows scan progress: each collect's fixed cost stays noise
 _PROGRESS_SLICE = 2_000_000
+# the UTC day and second of the day of each row DuckDB groups (`_sql_groups`)
+_DAY_OF, _SECOND_OF = f"{P}day_of", f"{P}second_of"
 # rows whose models' price dates cut the cells (build_cells)
 _SAMPLE_ROWS = 50_000
 
@@ -392,19 +395,19 @@ def _sql_groups(
     if any(b.timestamp() % 86400 for b in book.epoch_bounds):
         return None  # a price epoch starting within a day: groups by day would straddle it
     ts, text, bigint, uint = sqlscan.ts(), pl.String(), pl.Int64(), pl.UInt32()
-    prompt = "(" + " + ".join(f'"{c}"' for c in PROMPT_CLASSES) + ")"
+    prompt = "(" + " + ".join(map(ident, PROMPT_CLASSES)) + ")"
     # once per row: the average prompt, the UTC day and the second of it (of now for calls without a time)
     us = f"epoch_us(coalesce({ts}, {sqlscan.instant(now)}))"
     derived = [
-        (AVG_PROMPT, f'{prompt} / greatest("requests", 1)'),  # doubles holding whole numbers, summed exactly
-        (f"{P}day_of", f"{us} // {_DAY_US}"),
-        (f"{P}second", f"({us} // 1000000) % 86400"),
+        (AVG_PROMPT, f"{prompt} / greatest({ident('requests')}, 1)"),  # doubles holding whole numbers
+        (_DAY_OF, f"{us} // {_DAY_US}"),
+        (_SECOND_OF, f"({us} // 1000000) % 86400"),
     ]
     edges = size_edges(book, spec.grid.size_edges)
     keys = [
-        *(sqlscan.Column(c, f'"{c}"', text) for c in ("provider", "model", "service_tier")),
+        *(sqlscan.Column(c, ident(c), text) for c in ("provider", "model", "service_tier")),
         *_sql_time_keys(book, spec, time_key),
-        sqlscan.Column(SIZE, sqlscan.bucket(f'"{AVG_PROMPT}"', edges, right_closed=True), uint),
+        sqlscan.Column(SIZE, sqlscan.bucket(ident(AVG_PROMPT), edges, right_closed=True), uint),
         sqlscan.Column(REJECT, "NULL::VARCHAR", text),
         sqlscan.Column(SKIP, "NULL::VARCHAR", text),
     ]
@@ -412,10 +415,10 @@ def _sql_groups(
         keys.append(sqlscan.Column(CACHED, _cache_share_sql(spec.grid.cache_edges, prompt), pl.UInt16()))
     for dim in spec.dims:
         if dim not in PERIODS and dim not in ("provider", "model", "service_tier"):
-            keys.append(sqlscan.Column(dim, f'"{dim}"' if dim in tags else "NULL::VARCHAR", text))
+            keys.append(sqlscan.Column(dim, ident(dim) if dim in tags else "NULL::VARCHAR", text))
     if spec.by_file:
         keys.append(sqlscan.Column(FILE, sqlscan.file(), bigint))
-    keys.append(sqlscan.Column(HAS_REPORTED, '"reported_cost" IS NOT NULL', pl.Boolean()))
+    keys.append(sqlscan.Column(HAS_REPORTED, f"{ident('reported_cost')} IS NOT NULL", pl.Boolean()))
     if spec.since is not None or spec.until is not None:
         inside = ["true"]
         if spec.since is not None:
@@ -426,10 +429,10 @@ def _sql_groups(
     aggregates = [
         *(sqlscan.Column(c, sqlscan.exact_sum(c), bigint) for c in SUMS),
         sqlscan.Column(ROWS, "count(*)", bigint),
-        sqlscan.Column("reported_cost", 'coalesce(sum("reported_cost"), 0.0)', pl.Float64()),
-        sqlscan.Column(REPORTED_N, 'count("reported_cost")', bigint),
-        sqlscan.Column(IDS, 'count("request_id")', bigint),
-        sqlscan.Column(AVG_PROMPT, f'min("{AVG_PROMPT}")', pl.Float64()),
+        sqlscan.Column("reported_cost", f"coalesce(sum({ident('reported_cost')}), 0.0)", pl.Float64()),
+        sqlscan.Column(REPORTED_N, f"count({ident('reported_cost')})", bigint),
+        sqlscan.Column(IDS, f"count({ident('request_id')})", bigint),
+        sqlscan.Column(AVG_PROMPT, f"min({ident(AVG_PROMPT)})", pl.Float64()),
         sqlscan.Column(TS_MIN, f"min({ts})", TIMESTAMP_DTYPE),
         sqlscan.Column(TS_MAX, f"max({ts})", TIMESTAMP_DTYPE),
         sqlscan.Column(FIRST_BAD, "NULL::BIGINT", bigint),  # no row is bad: see aicost.sqlscan
@@ -440,7 +443,7 @@ def _sql_groups(
 
 def _sql_time_keys(book: PriceBook, spec: CellSpec, time_key: str | None) -> list[sqlscan.Column]:
     """The time keys of `_sql_groups` (see there), over its derived day and second of the day."""
-    day, second, uint = f'"{P}day_of"', f'"{P}second"', pl.UInt32()
+    day, second, uint = ident(_DAY_OF), ident(_SECOND_OF), pl.UInt32()
     segment = sqlscan.bucket(second, day_bounds(book))
     if time_key is not None:
         unit = _HOUR_US if time_key == HOUR else _DAY_US
@@ -478,12 +481,7 @@ def _grouped(group: Callable[..., pl.DataFrame], paths: Sequence[str]) -> pl.Dat
     import duckdb
 
     watcher = progress.current()
-    if not watcher.enabled:
-        try:
-            return group()
-        except duckdb.Error:
-            return None
-    size = sum(os.path.getsize(path) for path in paths)
+    size = sum(os.path.getsize(path) for path in paths) if watcher.enabled else 0
     done = 0
 
     def seen(share: float) -> None:
@@ -495,7 +493,7 @@ def _grouped(group: Callable[..., pl.DataFrame], paths: Sequence[str]) -> pl.Dat
 
     watcher.start("Scanning logs", size, unit="bytes")
     try:
-        rows = group(on_progress=seen)
+        rows = group(on_progress=seen if watcher.enabled else None)
         seen(1.0)
         return rows
     except duckdb.Error:
@@ -506,7 +504,7 @@ def _grouped(group: Callable[..., pl.DataFrame], paths: Sequence[str]) -> pl.Dat
 
 def _cache_share_sql(edges: Sequence[float], prompt: str) -> str:
     """`_cache_share` in SQL over the normalised rows (`aicost.sqlscan`), `prompt` their prompt tokens."""
-    prompt, read = f"greatest({prompt}, 1)", 'greatest("cache_read_tokens", 0)'
+    prompt, read = f"greatest({prompt}, 1)", f"greatest({ident('cache_read_tokens')}, 0)"
     eighths = any((e * 8).is_integer() for e in edges)
     # integer division as the Polars key divides (the counts are doubles holding whole numbers)
     key = f"least(greatest((CAST({read} AS BIGINT) * 8) // CAST({prompt} AS BIGINT), 0), 8)" if eighths else "0"

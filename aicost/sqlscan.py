@@ -28,15 +28,14 @@ from typing import Any
 import polars as pl
 
 from aicost.ingest.canonical import EARLIEST, FUTURE_SLACK
-from aicost.ingest.ndjson import Read, ident, literal, parse_timestamp
+from aicost.ingest.ndjson import EXACT, PARSED, Read, ident, literal, with_parsed
 from aicost.schema import COUNT_COLUMNS, INTERNAL_PREFIX, TIMESTAMP_DTYPE, TOKEN_CLASSES
 
 # counts stay doubles (a cast per value and column cost 3% of the query): whole numbers below 2**51, so
 # that a prompt's four classes add up exactly (below 2**53), and sums are checked below 2**53 (`exact_sum`)
 _LARGEST = 2**51
-_EXACT = 2**53  # the integers a double holds exactly
 # names of the normalised rows' own columns: a file with a column named so is left to Polars (ndjson.scan)
-_TS, _FILE, _PARSED = f"{INTERNAL_PREFIX}ts", f"{INTERNAL_PREFIX}file", f"{INTERNAL_PREFIX}parsed"
+_TS, _FILE = f"{INTERNAL_PREFIX}ts", f"{INTERNAL_PREFIX}file"
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ def exact_sum(column: str) -> str:
     """The sum of a count column as BIGINT; an error where it is too large for a double to have added
     exactly (the logs are then scanned by Polars, in integers)."""
     total = f"sum({ident(column)})"
-    return f"CASE WHEN {total} < {_EXACT} THEN {total}::BIGINT ELSE error('a sum beyond 2^53') END"
+    return f"CASE WHEN {total} < {EXACT} THEN {total}::BIGINT ELSE error('a sum beyond 2^53') END"
 
 
 def ts() -> str:
@@ -180,7 +179,7 @@ def _rows(log: Log, tags: Sequence[str], now: dt.datetime) -> str:
     select = [f"{log.file}::BIGINT AS {file()}"]
     bad: list[str] = []
     if "timestamp" in columns:
-        text, parsed = ident("timestamp"), ident(_PARSED)
+        text, parsed = ident("timestamp"), ident(PARSED)
         select.append(f"{parsed} AS {ts()}")
         # text no strict layout takes (costing may parse it, or reject it); blank text is no time
         bad.append(f"({parsed} IS NULL AND {text} IS NOT NULL AND trim({text}) <> '')")
@@ -211,7 +210,6 @@ def _rows(log: Log, tags: Sequence[str], now: dt.datetime) -> str:
     else:
         select.append(f"NULL::DOUBLE AS {ident('reported_cost')}")
     check = f"CASE WHEN {' OR '.join(bad)} THEN error('a row costing checks: scanned by Polars') ELSE true END"
-    relation = log.read.relation()
-    if "timestamp" in columns:  # parsed once, not once per use
-        relation = f"(SELECT *, {parse_timestamp(ident('timestamp'))} AS {ident(_PARSED)} FROM {relation})"
+    # the timestamp parsed once, not once per use
+    relation = with_parsed(log.read.relation()) if "timestamp" in columns else log.read.relation()
     return f"SELECT {', '.join(select)} FROM {relation} WHERE {check}"

@@ -44,8 +44,8 @@ _OFFSET = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z")
 # memory stays flat however long the file is
 _BATCH_ROWS = 250_000
 _NUMBER = ("reported_cost", *COUNT_COLUMNS)
-_PARSED = f"{INTERNAL_PREFIX}parsed"
-_EXACT = 2**53  # the integers a double holds exactly
+PARSED = f"{INTERNAL_PREFIX}parsed"  # the parsed timestamp (`with_parsed`)
+EXACT = 2**53  # the integers a double holds exactly
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def _source(read: Read, out: dict[str, pl.DataType]) -> pl.LazyFrame:
     counts = [ident(name) for name, kind in columns.items() if kind == "DOUBLE" and name in COUNT_COLUMNS]
     if counts:
         size = " + ".join(f"coalesce(abs({name}), 0)" for name in counts)
-        exact = f"CASE WHEN {size} < {_EXACT} THEN true ELSE error('a count beyond 2^53: read line by line') END"
+        exact = f"CASE WHEN {size} < {EXACT} THEN true ELSE error('a count beyond 2^53: read line by line') END"
         relation = f"(SELECT * FROM {relation} WHERE {exact})"
 
     def batches(
@@ -179,11 +179,16 @@ def _query(relation: str, names: list[str], *, parse: bool) -> str:
         return f"SELECT {', '.join(map(ident, names))} FROM {relation}"
     text = ident("timestamp")
     items = {
-        "timestamp": f"{_PARSED} AS {text}",
-        TS_REST: f"CASE WHEN {_PARSED} IS NULL THEN {text} END AS {ident(TS_REST)}",
+        "timestamp": f"{ident(PARSED)} AS {text}",
+        TS_REST: f"CASE WHEN {ident(PARSED)} IS NULL THEN {text} END AS {ident(TS_REST)}",
     }
     select = ", ".join(items.get(name, ident(name)) for name in names)
-    return f"SELECT {select} FROM (SELECT *, {parse_timestamp(text)} AS {_PARSED} FROM {relation})"
+    return f"SELECT {select} FROM {with_parsed(relation)}"
+
+
+def with_parsed(relation: str) -> str:
+    """The relation with its timestamp column parsed once (`parse_timestamp`), as column PARSED."""
+    return f"(SELECT *, {parse_timestamp(ident('timestamp'))} AS {ident(PARSED)} FROM {relation})"
 
 
 def ident(name: str) -> str:
