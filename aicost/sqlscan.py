@@ -98,8 +98,9 @@ def group(
 
 def _run(con: Any, query: str, on_progress: Callable[[float], None] | None) -> None:
     """Run the statement on a worker thread while this one waits: Python runs signal handlers on this
-    thread only, so a Ctrl-C (or SIGTERM, see aicost.interrupts) interrupts the query now, not when it ends. DuckDB also takes a Ctrl-C itself while a query runs: its interruption is
-    a KeyboardInterrupt here too, never an error the caller would scan the logs again after."""
+    thread only, so a Ctrl-C (or SIGTERM, see aicost.interrupts) interrupts the query now, not when it ends.
+    DuckDB also takes a Ctrl-C itself while a query runs: its interruption is a KeyboardInterrupt here too,
+    never an error the caller would scan the logs again after."""
     import duckdb
 
     out: dict[str, Any] = {}
