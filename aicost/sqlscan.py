@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from aicost.ingest.canonical import EARLIEST, FUTURE_SLACK
-from aicost.ingest.ndjson import EXACT, PARSED, Read, ident, literal, with_parsed
+from aicost.ingest.ndjson import EXACT, PARSED, Read, connect, ident, literal, with_parsed
 from aicost.schema import COUNT_COLUMNS, INTERNAL_PREFIX, TIMESTAMP_DTYPE, TOKEN_CLASSES
 
 # counts stay doubles (a cast per value and column cost 3% of the query): whole numbers below 2**51, so
@@ -74,14 +74,13 @@ def group(
     share of the query done, as DuckDB estimates it (for a file reader: the share of its bytes read), four
     times a second.
     """
-    import duckdb
 
     now = dt.datetime.now(dt.UTC)
     rows = f"({' UNION ALL '.join(_rows(log, tags, now) for log in logs)})"
     if derived:
         rows = f"(SELECT *, {', '.join(f'{sql} AS {ident(name)}' for name, sql in derived)} FROM {rows})"
     select = ", ".join(f"{c.sql} AS {ident(c.name)}" for c in (*keys, *aggregates))
-    con = duckdb.connect()
+    con = connect()
     if on_progress is not None:
         con.execute("SET enable_progress_bar = true")  # tracks progress; printing it is off
         con.execute("SET enable_progress_bar_print = false")

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from typer.testing import Result
 
-from aicost.ingest import read_raw
+from aicost.ingest import ndjson, read_raw
 from aicost.ingest.files import LogFile
 from aicost.ingest.ndjson import TS_REST, scan
 
@@ -154,3 +154,30 @@ def test_a_quote_in_the_file_name(cli: Cli, tmp_path: Path) -> None:
     path = _log(tmp_path / "it's usage.jsonl")
     assert TS_REST in read_raw(LogFile(path=str(path), kind="jsonl", index=0)).collect_schema()
     assert _doc(cli("report", path, "--format", "json", "--on-error", "skip"))["totals"]["input_tokens"] == 12_300
+
+
+def test_a_connection_opened_ahead_is_handed_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import duckdb
+
+    opened: list[Any] = []
+
+    def counted() -> Any:
+        opened.append(connection := real())
+        return connection
+
+    real = duckdb.connect
+    ndjson.connect().close()  # one an earlier read opened ahead and left
+    monkeypatch.setattr(duckdb, "connect", counted)
+    ndjson.prepare_connection()
+    ndjson.prepare_connection()  # one is being opened already: no second
+    first = ndjson.connect()
+    assert opened == [first]  # the one opened ahead
+    second = ndjson.connect()
+    assert opened == [first, second]  # then a new one each time
+    try:
+        first.execute("CREATE TABLE t AS SELECT 1 AS one")
+        assert first.sql("SELECT one FROM t").fetchall() == [(1,)]
+        assert second.sql("SELECT count(*) FROM duckdb_tables()").fetchall() == [(0,)]  # a database of its own
+    finally:
+        first.close()
+        second.close()
