@@ -1,6 +1,6 @@
 """What a run loads and how it ends: the command line is built for the command being run, a JSON report
-of a canonical JSON-lines file loads neither pyarrow nor the other commands, and a run that is done skips
-Python's teardown but still runs exit handlers and reports its exit code (BENCHMARKS.md, start-up)."""
+of a canonical JSON-lines file loads neither pyarrow, rich nor the other commands, and a run that is done
+skips Python's teardown but still runs exit handlers and reports its exit code (BENCHMARKS.md, start-up)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ from aicost.interrupts import main
 
 def report() -> None:
     sys.stdout.flush()
-    loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pyarrow", "numpy", "aicost"))
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pyarrow", "numpy", "rich", "aicost"))
     sys.stderr.write("\\nPROBE " + json.dumps(loaded) + "\\n")
 
 atexit.register(report)
@@ -80,6 +80,7 @@ def test_a_json_report_of_json_lines_loads_only_what_it_uses(tmp_path: Path) -> 
     assert json.loads(done.stdout)["total_cost"] == pytest.approx(2 * 1000 * 2.50 / 1e6)  # gpt-4o: $2.50/M in
     assert "aicost.sqlscan" in loaded  # DuckDB grouped the file ...
     assert not {m for m in loaded if m.startswith(("pyarrow", "numpy"))}  # ... and handed it over without pyarrow
+    assert not {m for m in loaded if m.startswith("rich")}  # nothing was drawn
     others = {"aicost.cli.simulate", "aicost.cli.forecast", "aicost.cli.prices", "aicost.cli.logs"}
     assert not others & loaded, others & loaded
 

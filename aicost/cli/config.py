@@ -11,7 +11,8 @@ from aicost import config, export
 from aicost.cli.common import FormatOpt, OutputFormat, OutputOpt, handled
 from aicost.errors import ConfigError, UsageError
 from aicost.money import from_settings
-from aicost.render import Messages, color_enabled, render_settings
+from aicost.render import Messages, color_enabled
+from aicost.render.tables import render_settings
 
 app = typer.Typer(
     help="Settings from flags, AICOST_* variables, aicost.toml and your user config.", no_args_is_help=True

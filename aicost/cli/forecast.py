@@ -35,7 +35,7 @@ from aicost.cli.common import (
     warn_all,
 )
 from aicost.forecast import DEFAULT_DRAWS, DEFAULT_SEED
-from aicost.render import Messages, color_enabled, render_forecast
+from aicost.render import Messages, color_enabled
 
 
 def forecast(
@@ -166,7 +166,13 @@ def forecast(
     if plot is not None:
         write_plot(result.chart(), plot)
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
-    export.write_result(result, s.format, output, table=lambda: render_forecast(result, to_terminal))
+
+    def table() -> bytes:
+        from aicost.render.tables import render_forecast  # rich, only to draw a table
+
+        return render_forecast(result, to_terminal)
+
+    export.write_result(result, s.format, output, table=table)
     warn_all(messages, result.warnings)
     messages.unpriced(result.usage.unpriced)
     if plot is not None:

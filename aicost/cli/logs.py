@@ -27,7 +27,8 @@ from aicost.cli.common import (
     warn_all,
 )
 from aicost.logs import convert_logs, inspect_logs
-from aicost.render import Messages, color_enabled, render_inspect
+from aicost.render import Messages, color_enabled
+from aicost.render.tables import render_inspect
 
 app = typer.Typer(
     help="Look inside usage logs: detected formats, row accounting, models; convert them to canonical Parquet.",

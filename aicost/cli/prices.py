@@ -20,7 +20,8 @@ from aicost.pricing.diff import TableSet, diff_tables
 from aicost.pricing.tables import table_files
 from aicost.pricing.update import backups_of
 from aicost.pricing.update import update as run_update
-from aicost.render import Messages, color_enabled, render_diff, render_model, render_price_list, render_update
+from aicost.render import Messages, color_enabled
+from aicost.render.tables import render_diff, render_model, render_price_list, render_update
 
 app = typer.Typer(help="Refresh and inspect price tables.", no_args_is_help=True)
 

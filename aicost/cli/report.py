@@ -36,7 +36,7 @@ from aicost.cli.common import (
     warn_all,
 )
 from aicost.reconcile import DEFAULT_TOLERANCE
-from aicost.render import Messages, color_enabled, render_report
+from aicost.render import Messages, color_enabled
 from aicost.report import DEFAULT_BY, run_report
 
 ReconcileOpt = Annotated[
@@ -108,11 +108,17 @@ def report(
         money=resolve_money(s),
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
+
+    def table() -> bytes:
+        from aicost.render.tables import render_report  # rich, only to draw a table
+
+        return render_report(result, to_terminal)
+
     export.write_result(
         result,
         s.format,
         output,
-        table=lambda: render_report(result, to_terminal),
+        table=table,
         markdown=lambda: export.markdown_with_currency(result.rows, result.currency),
     )
     warn_all(messages, result.usage.warnings)

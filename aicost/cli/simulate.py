@@ -41,7 +41,7 @@ from aicost.cli.common import (
     warn_all,
 )
 from aicost.errors import UsageError
-from aicost.render import Messages, color_enabled, render_simulate
+from aicost.render import Messages, color_enabled
 from aicost.scenarios.load import load_preset, preset_names, preset_text
 from aicost.simulate import adhoc, run_simulate
 
@@ -160,11 +160,17 @@ def simulate(
         ingest=ingest_options(log_format, model_alias),
     )
     to_terminal = output in (None, "-") and color_enabled(sys.stdout)
+
+    def table() -> bytes:
+        from aicost.render.tables import render_simulate  # rich, only to draw a table
+
+        return render_simulate(result, to_terminal)
+
     export.write_result(
         result,
         s.format,
         output,
-        table=lambda: render_simulate(result, to_terminal),
+        table=table,
         markdown=lambda: export.markdown_with_currency(result.rows, result.currency),
     )
     warn_all(messages, result.warnings)
