@@ -19,6 +19,7 @@ from typer.testing import Result
 
 from aicost.ingest import ndjson, read_raw
 from aicost.ingest.files import LogFile
+from aicost.ingest.lines import sample_keys
 from aicost.ingest.ndjson import TS_REST, scan
 
 Cli = Callable[..., Result]
@@ -181,3 +182,17 @@ def test_a_connection_opened_ahead_is_handed_out_once(monkeypatch: pytest.Monkey
     finally:
         first.close()
         second.close()
+
+
+def test_keys_are_sampled_from_lines_only_python_s_json_reads(tmp_path: Path) -> None:
+    # msgspec reads the sample first; NaN and a number beyond a double are JSON only to Python's reader
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        '{"model": "gpt-4o", "reported_cost": NaN}\n'
+        '{"model": "gpt-4o", "team": 1e400, "meta": {"a": 1}}\n'
+        "not json\n"
+        '{"input_tokens": 5, "tags": [1]}\n'
+    )
+    keys, nested = sample_keys(LogFile(path=str(path), kind="jsonl", index=0), None)
+    assert keys == ["model", "reported_cost", "team", "meta", "input_tokens", "tags"]
+    assert nested == {"meta", "tags"}

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
+import msgspec
 import polars as pl
 
 from aicost.errors import InputError
@@ -132,9 +133,12 @@ def sample_keys(log: LogFile, stdin: bytes | None, limit: int = KEY_SAMPLE) -> t
     seen = 0
     for line in head_lines(log, stdin):
         try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
+            record = msgspec.json.decode(line)  # a few times faster than json.loads on these lines
+        except msgspec.DecodeError:
+            try:  # what msgspec does not take, json does: NaN, numbers beyond a double, deep nesting
+                record = json.loads(line)
+            except (ValueError, RecursionError):
+                continue
         if not isinstance(record, dict):
             continue
         for key, value in record.items():
