@@ -126,9 +126,12 @@ def json_object_check(line: pl.Expr) -> pl.Expr:
 # ------------------------------------------------------------------------------------------ JSON lines
 
 
+_CONTAINERS: Final = frozenset({dict, list})  # what msgspec and json decode objects and arrays to
+
+
 def sample_keys(log: LogFile, stdin: bytes | None, limit: int = KEY_SAMPLE) -> tuple[list[str], set[str]]:
     """Top-level keys of the first `limit` records (in order of appearance), and those holding objects/lists."""
-    keys: dict[str, None] = {}
+    keys: dict[str, Any] = {}
     nested: set[str] = set()
     seen = 0
     for line in head_lines(log, stdin):
@@ -141,10 +144,9 @@ def sample_keys(log: LogFile, stdin: bytes | None, limit: int = KEY_SAMPLE) -> t
                 continue
         if not isinstance(record, dict):
             continue
-        for key, value in record.items():
-            keys.setdefault(key, None)
-            if isinstance(value, dict | list):
-                nested.add(key)
+        keys.update(record)  # keys first seen here, in order (one seen before keeps its place)
+        if not _CONTAINERS.isdisjoint(map(type, record.values())):  # in C: most records hold no object
+            nested.update(key for key, value in record.items() if isinstance(value, dict | list))
         seen += 1
         if seen >= limit:
             break
