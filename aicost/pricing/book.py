@@ -46,6 +46,7 @@ class PriceBook:
     directory: Path
     origin: str
     _matchers: dict[int, match.Matcher] = field(default_factory=dict, repr=False)
+    _resolved: dict[tuple[str | None, str], Resolution] = field(default_factory=dict, repr=False)
 
     # -------------------------------------------------------------------------------------- loading
 
@@ -132,7 +133,14 @@ class PriceBook:
         return None
 
     def resolve(self, provider: str | None, model: str) -> Resolution:
-        """Resolve one logged (provider, model) pair to a price entry, or say why not."""
+        """Resolve one logged (provider, model) pair to a price entry, or say why not (remembered: costing
+        asks for a log's pairs more than once)."""
+        key = (provider, model)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(provider, model)
+        return self._resolved[key]
+
+    def _resolve(self, provider: str | None, model: str) -> Resolution:
         ref = model.strip().lower()
         base = Resolution(logged_provider=provider, logged_model=model)
         if not ref:
