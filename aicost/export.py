@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import msgspec
 import polars as pl
 
 from aicost.atomic import atomic_write_bytes
@@ -61,8 +62,11 @@ def _finite(value: Any) -> Any:
 
 
 def to_json_bytes(document: dict[str, Any]) -> bytes:
-    """Pretty, stable JSON (no NaN/Infinity: those become null)."""
-    return (json.dumps(_finite(document), indent=2, default=_default, ensure_ascii=False) + "\n").encode()
+    """Pretty, stable JSON (no NaN/Infinity: those become null): Python's JSON text, indented by msgspec
+    exactly as `json.dumps(indent=2)` indents it (which encodes in Python, not C: 0.016 s, not 0.007 s, for
+    a 500-row report)."""
+    text = json.dumps(_finite(document), separators=(",", ":"), default=_default, ensure_ascii=False)
+    return msgspec.json.format(text.encode(), indent=2) + b"\n"
 
 
 def frame_bytes(frame: pl.DataFrame, fmt: Format) -> bytes:
