@@ -191,7 +191,7 @@ def test_keys_are_sampled_from_lines_only_python_s_json_reads(tmp_path: Path) ->
         '{"model": "gpt-4o", "reported_cost": NaN}\n'
         '{"model": "gpt-4o", "team": 1e400, "meta": {"a": 1}}\n'
         "not json\n"
-        '{"input_tokens": 5, "tags": [1]}\n'
+        '{"input_tokens": 5, "tags": [1]}\n' + "[" * 100_000 + "\n"  # nested too deep for either
     )
     keys, nested = sample_keys(LogFile(path=str(path), kind="jsonl", index=0), None)
     assert keys == ["model", "reported_cost", "team", "meta", "input_tokens", "tags"]

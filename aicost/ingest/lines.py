@@ -137,8 +137,8 @@ def sample_keys(log: LogFile, stdin: bytes | None, limit: int = KEY_SAMPLE) -> t
     for line in head_lines(log, stdin):
         try:
             record = msgspec.json.decode(line)  # a few times faster than json.loads on these lines
-        except msgspec.DecodeError:
-            try:  # what msgspec does not take, json does: NaN, numbers beyond a double, deep nesting
+        except (msgspec.DecodeError, RecursionError):
+            try:  # what msgspec does not take, json may: NaN, numbers beyond a double, deep nesting
                 record = json.loads(line)
             except (ValueError, RecursionError):
                 continue
