@@ -74,7 +74,6 @@ def group(
     share of the query done, as DuckDB estimates it (for a file reader: the share of its bytes read), four
     times a second.
     """
-
     now = dt.datetime.now(dt.UTC)
     rows = f"({' UNION ALL '.join(_rows(log, tags, now) for log in logs)})"
     if derived:

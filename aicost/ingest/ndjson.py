@@ -97,42 +97,49 @@ def scan(path: str, schema: Mapping[str, pl.DataType], *, iso_timestamps: bool) 
     return _source(read, out), read
 
 
+class _Opening:
+    """One DuckDB connection being opened on a thread."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()  # an event, not Thread.join (see sqlscan._run)
+        self.connection: Any = None
+
+    def open(self) -> None:
+        import duckdb
+
+        try:
+            self.connection = duckdb.connect()
+        except duckdb.Error:
+            pass  # the taker opens one itself, and reports the error
+        finally:
+            self.done.set()
+
+
 class _Opener:
     """DuckDB connections, the next one opened ahead on a thread (`prepare_connection`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._opened: threading.Event | None = None
-        self._connection: Any = None
+        self._opening: _Opening | None = None
 
     def prepare(self) -> None:
         # imported here, not on the thread: an import holds Python's lock throughout, and the thread holding
         # it made every Polars call this one made meanwhile wait for it (a 0.013 s read took 0.04 s)
-        import duckdb
+        import duckdb  # noqa: F401
 
         with self._lock:
-            if self._opened is not None:
+            if self._opening is not None:
                 return
-            self._opened = opened = threading.Event()
-
-        def open_one() -> None:
-            try:
-                self._connection = duckdb.connect()
-            except duckdb.Error:
-                pass  # `take` opens one itself, and reports the error
-            finally:
-                opened.set()
-
-        threading.Thread(target=open_one, name="aicost-duckdb-open", daemon=True).start()
+            self._opening = opening = _Opening()
+        threading.Thread(target=opening.open, name="aicost-duckdb-open", daemon=True).start()
 
     def take(self) -> Any:
         with self._lock:
-            opened, self._opened = self._opened, None
-        if opened is not None:
-            opened.wait()  # an event, not Thread.join (see sqlscan._run)
-            connection, self._connection = self._connection, None
-            if connection is not None:
-                return connection
+            opening, self._opening = self._opening, None
+        if opening is not None:
+            opening.done.wait()
+            if opening.connection is not None:
+                return opening.connection
         import duckdb
 
         return duckdb.connect()
