@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,20 @@ ROW_DEFAULTS: dict[str, Any] = {
     "requests": 1,
     "service_tier": None,
 }
+
+
+def run_python(args: Sequence[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Python run in a process of its own on `args` (`-m aicost …`, `-c …`), from this checkout, with its
+    own $AICOST_HOME under `cwd` and the extra `env`; text output captured, never raising on the exit code."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "AICOST_HOME": str(cwd / "home"), "PYTHONPATH": str(REPO), **env},
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")

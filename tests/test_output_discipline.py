@@ -21,7 +21,7 @@ import pytest
 from typer.testing import Result
 
 from aicost.pricing import load_book
-from tests.conftest import REPO
+from tests.conftest import REPO, run_python
 from tests.output_support import Tables, make_tables
 
 Cli = Callable[..., Result]
@@ -276,15 +276,7 @@ def test_rows_as_csv_parquet_and_markdown(cli: Cli, tables: Tables, command: str
 )
 def test_a_command_line_mistake_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
     # scripts log one line per failure: Click's usage block (usage, hint, blank line, error) is folded into it
-    done = subprocess.run(
-        [sys.executable, "-m", "aicost", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "AICOST_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)},
-        timeout=60,
-        check=False,
-    )
+    done = run_python(["-m", "aicost", *args], tmp_path)
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -297,21 +289,12 @@ def test_shell_completion_options_exit_0(tmp_path: Path, option: str) -> None:
     # the completion options end the run with SystemExit(0) from inside Typer; that is success, not an
     # internal error raised while main() matches its except clauses. The shell is named, not detected from
     # the process tree (which has no shell when the tests run detached).
-    done = subprocess.run(
-        [sys.executable, "-m", "aicost", option, "bash"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={
-            **os.environ,
-            "AICOST_HOME": str(tmp_path / "home"),
-            "PYTHONPATH": str(REPO),
-            "HOME": str(tmp_path),
-            "SHELL": "/bin/bash",
-            "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1",
-        },
-        timeout=60,
-        check=False,
+    done = run_python(
+        ["-m", "aicost", option, "bash"],
+        tmp_path,
+        HOME=str(tmp_path),
+        SHELL="/bin/bash",
+        _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1",
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

@@ -5,16 +5,14 @@ skips Python's teardown but still runs exit handlers and reports its exit code (
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from aicost.cli import _COMMANDS, build
-from tests.conftest import REPO
+from tests.conftest import run_python
 
 HELP = [[], *([name] for name in _COMMANDS), ["prices", "update"], ["scenarios", "show"], ["logs", "convert"]]
 
@@ -53,15 +51,7 @@ main()
 
 
 def _probe(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "AICOST_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)},
-        timeout=120,
-        check=False,
-    )
+    done = run_python(["-c", PROBE, *args], tmp_path)
     probe = [line for line in done.stderr.splitlines() if line.startswith("PROBE ")]
     assert len(probe) == 1, done.stderr  # the exit handler ran, once
     return done, set(json.loads(probe[0].removeprefix("PROBE ")))
