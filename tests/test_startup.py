@@ -41,7 +41,7 @@ from aicost.interrupts import main
 
 def report() -> None:
     sys.stdout.flush()
-    loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pyarrow", "numpy", "rich", "aicost"))
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pyarrow", "numpy", "rich", "duckdb", "aicost"))
     sys.stderr.write("\\nPROBE " + json.dumps(loaded) + "\\n")
 
 atexit.register(report)
@@ -73,6 +73,16 @@ def test_a_json_report_of_json_lines_loads_only_what_it_uses(tmp_path: Path) -> 
     assert not {m for m in loaded if m.startswith("rich")}  # nothing was drawn
     others = {"aicost.cli.simulate", "aicost.cli.forecast", "aicost.cli.prices", "aicost.cli.logs"}
     assert not others & loaded, others & loaded
+
+
+def test_a_json_lines_file_duckdb_does_not_read_loads_no_duckdb(tmp_path: Path) -> None:
+    # times without an offset: Polars reads the file, so DuckDB is neither imported nor connected to
+    log = tmp_path / "naive.jsonl"
+    log.write_text(json.dumps({"timestamp": "2026-11-02 10:00:00", "model": "gpt-4o", "input_tokens": 1000}) + "\n")
+    done, loaded = _probe(tmp_path, "report", str(log), "--format", "json", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["total_cost"] == pytest.approx(1000 * 2.50 / 1e6)
+    assert not {m for m in loaded if m.startswith("duckdb")}
 
 
 def test_a_failed_run_exits_1_after_its_exit_handlers(tmp_path: Path) -> None:

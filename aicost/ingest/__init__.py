@@ -148,8 +148,6 @@ def _read(
         if log.kind == "parquet":
             return pl.scan_parquet(log.path), None
         if log.kind == "jsonl":
-            if not log.is_stdin:
-                ndjson.prepare_connection()  # DuckDB reads it, or groups it, unless it declines (below)
             source = stdin if log.is_stdin and stdin is not None else log.path
             inferred = pl.scan_ndjson(source, infer_schema_length=_JSONL_INFER_ROWS).collect_schema()
             # a key null on every sampled line is inferred as Null and fails on its first value: read it as

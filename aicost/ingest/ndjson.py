@@ -94,6 +94,7 @@ def scan(path: str, schema: Mapping[str, pl.DataType], *, iso_timestamps: bool) 
     if len({name.lower() for name in columns}) < len(columns):
         return None  # DuckDB's names are case-insensitive: "Team" and "team" would clash
     read = Read(path=path, columns=columns, iso=TS_REST in out)
+    prepare_connection()  # DuckDB reads (or groups) the file: its connection is opened meanwhile
     return _source(read, out), read
 
 
